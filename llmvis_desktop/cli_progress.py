@@ -43,6 +43,7 @@ class ProgressBar:
         self._dirty = False
         self._step = 0  # the last 10% step written (plain lines)
         self._first: Optional[tuple[float, int]] = None  # (time, done) of the stage's first item done
+        self._waiting: Optional[float] = None  # since when the stage waits (Progress.waiting)
 
     def __call__(self, p) -> None:
         if not self.enabled:
@@ -52,8 +53,12 @@ class ProgressBar:
             self.close()
             self._stage, self._start, self._step, self._last = p.stage, now, 0, now
             self._first = None
+            self._waiting = None
         if self._first is None and p.done > 0:
             self._first = (now, p.done)
+        if getattr(p, "waiting", False) or self._waiting is not None:
+            self._wait(p, now)
+            return
         if self.plain:
             self._plain(p, now)
             return
@@ -75,6 +80,43 @@ class ProgressBar:
         self.stream.write("\r" + line[:110].ljust(80))
         self.stream.flush()
         self._dirty = True
+
+    def _wait(self, p, now: float) -> None:
+        """A stage that waits for something outside it (the project database another
+        process holds): what it waits for, on a line of its own as the wait begins (and
+        every ``interval`` seconds in a log); on a terminal the bar shows it (its start: how
+        long so far) in place of its ETA; the first report after it, its own line (the wait
+        is over), and the time waited is not counted in the rate."""
+        if not p.waiting:
+            waited, self._waiting = now - self._waiting, None
+            if self._first is not None:
+                self._first = (self._first[0] + waited, self._first[1])
+            self._line(p)
+            return
+        if self._waiting is None:
+            self._waiting = now
+            self._line(p)
+            return
+        if self.plain:
+            if now - self._last >= self.interval:
+                self._line(p)
+            return
+        if now - self._last < 0.1:
+            return
+        self._last = now
+        frac = min(1.0, p.done / p.total) if p.total else 0.0
+        counts = f"[{'#' * int(frac * 30):<30s}] {p.done}/{p.total}" if p.total else f"{p.done}"
+        self.stream.write("\r" + f"{p.stage:8s} {counts} {p.message}"[:110].ljust(80))
+        self.stream.flush()
+        self._dirty = True
+
+    def _line(self, p) -> None:
+        """``p``'s message on a line of its own."""
+        self.close()
+        self._last = time.monotonic()
+        if p.message:
+            self.stream.write(f"{p.stage}: {p.message}\n")
+            self.stream.flush()
 
     def _plain(self, p, now: float) -> None:
         if now - self._start < QUIET_S:

@@ -135,6 +135,11 @@ class CancelToken:
         if self._event.is_set():
             raise Cancelled()
 
+    def sleep(self, seconds: float) -> None:
+        """Pause ``seconds``, or until cancelled: then raise :class:`Cancelled` at once."""
+        if self._event.wait(max(0.0, seconds)):
+            raise Cancelled()
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -144,6 +149,10 @@ class Progress:
     done: int
     total: Optional[int] = None
     message: str = ""
+    #: the stage waits for something outside it (the project database another process
+    #: holds): ``message`` says what, and the fronts show it in place of a rate and ETA
+    #: (the first report without it says the wait is over)
+    waiting: bool = False
 
 
 ProgressFn = Callable[[Progress], None]

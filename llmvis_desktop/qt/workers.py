@@ -158,6 +158,7 @@ class Job(QRunnable):
         self.result: Any = None
         self.cancel_reason = ""  # why the window cancelled it, when not the reviewer's Cancel
         self._stage_started: dict[str, float] = {}
+        self._waiting_since: Optional[float] = None  # a stage's wait began (Progress.waiting)
 
     # --- called from the GUI thread -----------------------------------------
     def release(self) -> None:
@@ -192,7 +193,8 @@ class Job(QRunnable):
     def eta(self) -> Optional[float]:
         """Seconds left for the current stage, from its rate so far (None when unknown)."""
         p = self.last_progress
-        if p is None or not p.total or p.done <= 0 or self.state != STATE_RUNNING:
+        if (p is None or not p.total or p.done <= 0 or self.state != STATE_RUNNING
+                or getattr(p, "waiting", False)):  # (its message says the wait)
             return None
         started = self._stage_started.get(p.stage)
         if started is None:
@@ -206,7 +208,7 @@ class Job(QRunnable):
         """Items per second in the current stage."""
         p = self.last_progress
         started = self._stage_started.get(p.stage) if p else None
-        if p is None or started is None or p.done <= 0:
+        if p is None or started is None or p.done <= 0 or getattr(p, "waiting", False):
             return None
         elapsed = time.monotonic() - started
         return p.done / elapsed if elapsed > 0.2 else None
@@ -214,10 +216,19 @@ class Job(QRunnable):
     # --- runs on a pool thread ---------------------------------------------
     def _progress(self, p: Progress) -> None:
         self.token.check()  # cancelling also stops work that only reports progress
+        now = time.monotonic()
         if p.done <= 0:  # nothing done yet (still loading models...): the clock starts at the last such report
-            self._stage_started[p.stage] = time.monotonic()
+            self._stage_started[p.stage] = now
         else:
-            self._stage_started.setdefault(p.stage, time.monotonic())
+            self._stage_started.setdefault(p.stage, now)
+        waited = getattr(self.last_progress, "waiting", False) and self.last_progress.stage == p.stage
+        if getattr(p, "waiting", False):
+            if not waited:
+                self._waiting_since = now
+        elif waited and self._waiting_since is not None:
+            # the wait (the project database held by another writer) is over: not counted in the rate
+            self._stage_started[p.stage] += now - self._waiting_since
+            self._waiting_since = None
         self.last_progress = p
         self.signals.progress.emit(p)
 

@@ -25,6 +25,7 @@ from ..tasks import Cancelled, CancelToken, Progress, ProgressFn, no_progress
 from . import cores_saved, job_log
 from .discovery import ModelInfo, ModelRefused
 from .cores import CoreShare, usable_cores
+from .db_wait import took
 from .pipeline import GroupCommitter, run_batches
 from .reading import MAX_SIDE, ThreadReader, auto_processes, model_image, shared_read_pool
 from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, family_named, input_side
@@ -277,8 +278,12 @@ def run_suggest(
             share = CoreShare(cores, reader.parallel, memory=memory,
                               key=tuple((r.info.path, r.info.revision, r.role) for r in roles))
         try:
+            def on_wait(message: str, waiting: bool) -> None:  # the database held by another writer
+                progress(Progress("suggest", processed, total, message, waiting=waiting))
+
             committer = GroupCommitter(project, skip_done=only_unsuggested,
-                                       labels_as_of=labels_as_of if "label" in engines else None)
+                                       labels_as_of=labels_as_of if "label" in engines else None,
+                                       token=token, on_wait=on_wait)
             try:
                 run_batches(project, chunks, reader, (project.max_pixels, max_side, draft_side, resize, cut),
                             infer, worker, on_batch, token, share, skip_done=only_unsuggested, committer=committer)
@@ -293,6 +298,11 @@ def run_suggest(
                 if no_text.score:  # (each failed the whole job: "a suggestion's score must be a finite number")
                     report.messages.append(no_score_words(no_text.score))
             report.not_stored(committer.stale_labels, committer.dropped, committer.renewed)
+            if committer.waited_s >= 1:  # (said as it waited; said again with the result)
+                from ..store.engine import describe_url
+
+                report.notes.append(f"the job waited {took(committer.waited_s)} in all for the project database "
+                                    f"{describe_url(project.db_url)}, which another writer held")
             report.strips_tiled = tiler.tiled if tiler else []
         finally:
             if share is not None:  # a cancelled job measured something too

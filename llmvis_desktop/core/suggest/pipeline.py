@@ -33,16 +33,21 @@ thread). The job's own thread hands batches from one stage to the next.
   and it competes with the model for the interpreter lock. A killed job loses at
   most the batches of the last ``COMMIT_EVERY_S`` plus one commit. Committing as soon
   as every batch was read, beside the model's last batches, was 2 ms slower for a
-  32-image job (the same contention).
+  32-image job (the same contention). A commit that finds the database held by another
+  writer past its wait keeps its rows, and the job waits for the database and goes on
+  (:mod:`.db_wait`).
 
 On cancel or error, queued batches are dropped, the running one finishes, and every
-result inferred is committed before the exception leaves :func:`run_batches`.
+result inferred is committed before the exception leaves :func:`run_batches` (once the
+database was found held, that last commit waits a second at most; what it cannot store
+is left out whole, for a run again).
 """
 from __future__ import annotations
 
 import logging
 import time
 from collections import deque
+from contextlib import nullcontext
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable, Optional, Sequence
 
@@ -50,6 +55,7 @@ from ..project import Project
 from ..store import models as m
 from ..store.records import ImageRecord, NewSuggestion
 from ..tasks import CancelToken
+from . import db_wait
 from .cores import CoreShare
 from .reading import read_cpu
 
@@ -70,14 +76,24 @@ _UNREADABLE = (m.STATUS_MISSING, m.STATUS_ERROR)
 
 class GroupCommitter:
     """Stores suggestion rows on a helper thread, one commit at a time, at most every
-    ``every`` seconds (0: whenever the previous commit has finished)."""
+    ``every`` seconds (0: whenever the previous commit has finished).
+
+    A commit that found the database held by another writer past its wait (SQLite's busy
+    timeout, PostgreSQL's lock timeout, a deadlock or serialization failure) keeps its
+    rows; the job's thread then waits for the database, trying again with a backoff, and
+    goes on once they are stored (:mod:`.db_wait`: why there is no limit). ``token``: a
+    cancel stops that wait within about a second; ``on_wait(message, waiting)``: what the
+    job says while it waits (``waiting`` True) and once it is over (False)."""
 
     def __init__(self, project: Project, every: float = COMMIT_EVERY_S, skip_done: bool = False,
-                 labels_as_of=None) -> None:
+                 labels_as_of=None, token: Optional[CancelToken] = None,
+                 on_wait: Optional[Callable[[str, bool], None]] = None) -> None:
         self._project = project
         self._every = every
         self._skip_done = skip_done  # see Project.add_suggestions
         self._labels_as_of = labels_as_of  # when the job read the label list it scores
+        self._token = token or CancelToken()
+        self._on_wait = on_wait
         # rows not stored: another job had stored the same meanwhile, or one identical is pending
         self.dropped = 0
         self.renewed = 0  # of those, the same card still pending (kept, new score and time)
@@ -85,30 +101,95 @@ class GroupCommitter:
         self.stale_labels = 0
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="llmvis-suggest-write")
         self._running: Optional[Future] = None
+        self._running_rows: list[NewSuggestion] = []  # (kept for a try again)
+        self._began = 0.0  # when the running commit began
         self._buffer: list[NewSuggestion] = []
         self._last = time.monotonic()
+        self._stopping = False  # the job is ending: no commit is started before close()
         self.commits = 0
         self.stored_images: set[int] = set()  # images with rows in a finished commit (a full disk: kept)
+        #: the database was found held by another writer in this job
+        self.held = False
+        #: seconds this job waited for the database, all its waits together
+        self.waited_s = 0.0
 
     def add(self, rows: Sequence[NewSuggestion]) -> None:
         """Buffer ``rows``; start a commit if it is time and none is running. A failed
-        commit raises here, with its own error."""
+        commit raises here, with its own error; one that found the database held waits
+        here until its rows are stored (or the job is cancelled)."""
         self._buffer.extend(rows)
+        if self._stopping:
+            return
         if time.monotonic() - self._last >= self._every and (self._running is None or self._running.done()):
             self._start()
 
     def _start(self) -> None:
-        if self._running is not None:
-            done, self._running = self._running, None
-            done.result()
+        self._collect()
         if self._buffer:
             rows, self._buffer = self._buffer, []
+            self._running_rows, self._began = rows, time.monotonic()
             self._running = self._pool.submit(self._store, rows)
             self._last = time.monotonic()
             self.commits += 1
 
+    def _collect(self) -> None:
+        """Wait for the running commit. One that found the database held: its rows go back
+        in front of the buffer, and (unless the job is stopping) they are waited in."""
+        if self._running is None:
+            return
+        done, self._running = self._running, None
+        rows, self._running_rows = self._running_rows, []
+        try:
+            done.result()
+        except Exception as exc:
+            kind = db_wait.wait_kind(exc)
+            if kind is None:
+                raise
+            self._buffer[:0] = rows
+            self.held = True
+            if not self._stopping:
+                self._wait_out(kind, self._began)
+
+    def _wait_out(self, kind: str, since: float) -> None:
+        """On the job's thread: the database was held past the wait of the commit begun at
+        ``since``; try again, after pauses doubling up to :data:`.db_wait.LAST_PAUSE_S`,
+        each try waiting :data:`.db_wait.TRY_WAIT_MS` for the lock, until every buffered row
+        is stored. A cancel raises :class:`Cancelled` (the rows stay buffered); any other
+        failure of a try raises at once."""
+        from ..store.engine import describe_url, short_waits
+
+        self.held = True
+        database = describe_url(self._project.db_url)
+        pause = db_wait.FIRST_PAUSE_S
+        while True:
+            self._say(db_wait.waiting_words(kind, database, time.monotonic() - since), True)
+            self._token.sleep(pause)
+            rows, self._buffer = self._buffer, []
+            try:
+                with short_waits(db_wait.TRY_WAIT_MS):
+                    self._store(rows)
+            except Exception as exc:
+                self._buffer[:0] = rows
+                kind = db_wait.wait_kind(exc)
+                if kind is None:
+                    raise
+                pause = min(pause * 2, db_wait.LAST_PAUSE_S)
+                continue
+            self.commits += 1
+            self._last = time.monotonic()
+            waited = self._last - since
+            self.waited_s += waited
+            log.info("suggest: waited %.1f s for the project database %s", waited, database)
+            self._say(db_wait.free_words(database, waited), False)
+            return
+
+    def _say(self, message: str, waiting: bool) -> None:
+        self._token.check()
+        if self._on_wait is not None:
+            self._on_wait(message, waiting)
+
     def _store(self, rows: list[NewSuggestion]) -> None:
-        """On the writer thread (one commit at a time)."""
+        """On the writer thread (one commit at a time), or the job's while it waits."""
         stats: dict = {}
         stored = self._project.add_suggestions(rows, self._skip_done, supersede=True, stats=stats,
                                                labels_as_of=self._labels_as_of)
@@ -122,26 +203,51 @@ class GroupCommitter:
         """Commit everything buffered and wait until it is stored: the last commit on the
         calling thread, which would wait for the writer thread anyway (handing it over
         woke the writer, and the caller again after)."""
-        if self._running is not None:
-            done, self._running = self._running, None
-            done.result()
-        if self._buffer:
+        self._collect()
+        while self._buffer:
             rows, self._buffer = self._buffer, []
             self.commits += 1
-            self._store(rows)
+            began = time.monotonic()
+            try:
+                self._store(rows)
+            except Exception as exc:
+                kind = db_wait.wait_kind(exc)
+                if kind is None:
+                    raise
+                self._buffer[:0] = rows
+                self._wait_out(kind, began)
             self._last = time.monotonic()
 
+    def stopping(self) -> None:
+        """The job is ending (cancelled, failed): rows added from now are kept for
+        :meth:`close`, no commit is started for them."""
+        self._stopping = True
+
     def close(self) -> None:
-        """Store what is left (after a cancel or an error: best effort) and stop."""
+        """Store what is left (after a cancel or an error: best effort) and stop. Once the
+        database was found held, that last commit waits :data:`.db_wait.TRY_WAIT_MS` at most
+        (a cancel while the job waited stops it at once) and what it cannot store is left
+        out whole: a run again does those images."""
+        from ..store.engine import short_waits
+
+        self._stopping = True
+        rows: list = []
         try:
-            self.flush()
+            self._collect()
+            if self._buffer:
+                rows, self._buffer = self._buffer, []
+                self.commits += 1
+                with short_waits(db_wait.TRY_WAIT_MS) if self.held else nullcontext():
+                    self._store(rows)
         except Exception as exc:
             from ..errors import is_connection_lost, is_disk_full
 
-            # a full disk or the server gone, again: the job's own error says it (a traceback on
-            # the CLI's stderr did too)
-            (log.debug if is_disk_full(exc) or is_connection_lost(exc) else log.exception)("storing the last suggestions failed",
-                                                                  exc_info=True)
+            if db_wait.wait_kind(exc) is not None:  # (the job says what it stored)
+                log.info("suggest: %d suggestions were not stored: the project database is still held", len(rows))
+            else:  # a full disk or the server gone, again: the job's own error says it (a traceback
+                # on the CLI's stderr did too)
+                (log.debug if is_disk_full(exc) or is_connection_lost(exc) else log.exception)(
+                    "storing the last suggestions failed", exc_info=True)
         finally:
             self._pool.shutdown(wait=True)
 
@@ -173,7 +279,7 @@ def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_
     the cores are shared between reading and the model (:mod:`.cores`); ``skip_done``:
     rows another job stored meanwhile are not stored again (``committer.dropped``);
     ``committer``: the one to store with (the caller reads what it stored when this raises)."""
-    committer = committer or GroupCommitter(project, skip_done=skip_done)
+    committer = committer or GroupCommitter(project, skip_done=skip_done, token=token)
     records = _Records(project, chunks)
     reads: deque = deque()  # (chunk size, readable records, unreadable, [(paths, read future)])
     infers: deque = deque()  # (inference future or None, records, unreadable, chunk size)
@@ -253,6 +359,7 @@ def run_batches(project: Project, chunks: Sequence[Sequence[int]], reader, read_
         committer.flush()
         return committer
     finally:
+        committer.stopping()  # (after a finished run: nothing is left to store)
         for *_, parts in reads:  # not collected: cancelled, or their pixels freed when they come
             for _, fut in parts:
                 reader.discard(fut)

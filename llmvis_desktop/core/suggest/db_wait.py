@@ -1,0 +1,84 @@
+"""A suggestion job whose commit found the project database held by another writer waits
+for it, says so, and goes on.
+
+Another process holding SQLite's write lock past the busy timeout (a teammate's long
+all-or-nothing import, a backup tool, the ``sqlite3`` shell with a transaction open), or a
+PostgreSQL session holding a lock the job's rows need past the lock timeout, failed the
+commit; an overnight ``llmvis suggest`` then stopped after it ("the project database X
+is busy ..."), and the window's job the same. Now the batch's rows are kept, the job
+says it waits (its progress report: ``Progress.waiting``), tries again after a pause
+that doubles from :data:`FIRST_PAUSE_S` to :data:`LAST_PAUSE_S`, and goes on once the
+rows are stored. A deadlock or serialization failure (PostgreSQL chose this commit as a
+conflict's victim) is waited out the same way.
+
+The first try is the commit's own, with the store's full wait (SQLite's busy timeout,
+PostgreSQL's lock timeout: 15 s), so a short hold by another writer is never said as a
+wait; a cancel within those seconds waits for that try to end. Each later try waits at
+most :data:`TRY_WAIT_MS` for the lock (``engine.short_waits``), so a cancel (the window's
+Cancel, Ctrl+C) while the job says it waits is noticed within about a second: the job
+then stops, and what it had not stored stays unstored whole (each commit is one
+transaction; its last store after the cancel gets one such try).
+
+No limit on the wait. Stopping after some time gains nothing: nothing is lost either
+way, a run again meets the same lock, and the job holds no lock while it waits (each
+try's transaction ends before the pause), so it blocks nobody. The user sees the wait
+(the CLI's progress line, the Jobs panel's row, naming the database) and can cancel it
+at any moment; a scheduled run that must end by a time has its scheduler's limit.
+
+Any other failure (a full disk, a read-only or damaged database, the server gone) is not
+waited for: the job stops at once, as before.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from ..store.db_errors import RETRYABLE, WAITED, db_error_kind
+from ..store.engine import Busy
+
+#: a try after the first waits at most this long for the other writer's lock
+TRY_WAIT_MS = 1000
+#: the pause before the next try: the first, then doubled after each failed try up to the last
+FIRST_PAUSE_S = 0.5
+LAST_PAUSE_S = 8.0
+
+_WHY = {
+    "busy": "another process is writing to it",
+    "own": "another job of this program is writing to it",
+    "lock_timeout": "another change (a teammate's or a job's) holds a lock these suggestions need",
+    "deadlock": "another change to the same images crossed this one (deadlock)",
+    "serialization": "another change to the same images crossed this one (serialization failure)",
+}
+
+
+def wait_kind(exc: BaseException) -> Optional[str]:
+    """Why a commit failed where waiting cures it: ``busy`` (SQLite: another process held
+    the write lock), ``own`` (this program's own other writer held the store's turn),
+    ``lock_timeout``, ``deadlock`` or ``serialization`` (PostgreSQL); None for any other
+    failure (a full disk, read-only, damaged, the server gone: not waited for)."""
+    if isinstance(exc, Busy):
+        return "own" if str(exc).startswith("another job of this program") else "busy"
+    if type(exc).__name__ not in ("OperationalError", "DatabaseError"):  # (SQLAlchemy's or a driver's)
+        return None
+    kind = db_error_kind(exc)
+    return kind if kind in WAITED | RETRYABLE else None
+
+
+def took(seconds: float) -> str:
+    """``65`` -> ``"1 min 05 s"`` (as the Jobs panel says a job's time)."""
+    s = int(round(max(0.0, seconds)))
+    if s >= 3600:
+        return f"{s // 3600} h {(s % 3600) // 60:02d} min"
+    if s >= 60:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s} s"
+
+
+def waiting_words(kind: str, database: str, seconds: float) -> str:
+    """What a job says while it waits for ``database`` (as shown: its file, or the URL)."""
+    return (f"waiting ({took(seconds)} so far) for the project database {database}: "
+            f"{_WHY.get(kind, _WHY['busy'])}; the job goes on when it is free")
+
+
+def free_words(database: str, seconds: float) -> str:
+    """What a job says once its wait is over."""
+    return f"the project database {database} is free again after {took(seconds)}; the job goes on"
