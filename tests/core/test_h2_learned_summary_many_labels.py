@@ -21,12 +21,7 @@ def test_the_summary_names_a_few_labels_not_learned_and_json_all(tmp_path, capsy
     with Project.open(folder) as p:
         p.scan()
         p.add_labels(["ok", "scratch", *extra])
-        seen: dict = {}
-        for rel, kind in rows:
-            if seen.get(kind, 0) < 5:
-                seen[kind] = seen.get(kind, 0) + 1
-                p.apply_state(p.image_by_path(rel).id, {"labels": [kind], "review_status": "reviewed"},
-                              "alice", "review")
+        defectgen.review_first(p, rows, 5, actor="alice", caption=False)
     assert main(["suggest", str(folder), "--learned"]) == 0
     out = capsys.readouterr().out.strip()
     assert out.count(" needs 5 more") == SHOWN, out
