@@ -108,15 +108,15 @@ class _Watch(io.StringIO):
         return super().write(text)
 
 
-def test_the_cli_job_waits_for_a_database_held_past_the_busy_timeout_then_stores_everything(
-        tiny, held_folder, capsys, monkeypatch):
-    folder, db = held_folder, _db(held_folder)
+def cli_while_held(args, db, monkeypatch) -> list[str]:
+    """``llmvis ARGS`` run while another process holds ``db``, released 2 s after the job
+    says it waits: its stderr's lines, checked to say (while the lock was held) that it
+    waits for ``db`` and then that the wait is over; the run succeeded."""
     holder = Holder(db)
     watch = _Watch(holder, after=2.0)
     monkeypatch.setattr(sys, "stderr", watch)
     try:
-        code = main(["suggest", str(folder), "--captioner", str(tiny["blip"]), "--no-index", "--batch", "2",
-                     "--read-processes", "0", "--json"])
+        code = main(args)
     finally:
         holder.release()
     err = watch.getvalue()
@@ -127,8 +127,16 @@ def test_the_cli_job_waits_for_a_database_held_past_the_busy_timeout_then_stores
         f" so far) for the project database {db}: another process is writing to it; the job goes on when "
         f"it is free"), err
     assert any(ln.startswith(f"suggest: the project database {db} is free again after ") for ln in lines), err
-    assert any(ln.startswith("note: the job waited ") and str(db) in ln for ln in lines), err
     assert watch.said_at < holder.released_at  # it said so while the lock was held
+    return lines
+
+
+def test_the_cli_job_waits_for_a_database_held_past_the_busy_timeout_then_stores_everything(
+        tiny, held_folder, capsys, monkeypatch):
+    folder, db = held_folder, _db(held_folder)
+    lines = cli_while_held(["suggest", str(folder), "--captioner", str(tiny["blip"]), "--no-index", "--batch", "2",
+                            "--read-processes", "0", "--json"], db, monkeypatch)
+    assert any(ln.startswith("note: the job waited ") and str(db) in ln for ln in lines), lines
     assert json.loads(capsys.readouterr().out)["models"]["images"] == N
     assert _captions(folder) == {i: 1 for i in _captions(folder)} and len(_captions(folder)) == N  # none twice
     _consistent(folder)

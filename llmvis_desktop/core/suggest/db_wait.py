@@ -27,13 +27,25 @@ at any moment; a scheduled run that must end by a time has its scheduler's limit
 
 Any other failure (a full disk, a read-only or damaged database, the server gone) is not
 waited for: the job stops at once, as before.
+
+Both suggestion jobs wait through :func:`wait_out` (the backoff, the words, the cancel):
+the model job's commits (:class:`.pipeline.GroupCommitter`) and the learned suggester's
+batches (:meth:`.learned.LearnedSuggester.run`, by :func:`store_waiting`).
 """
 from __future__ import annotations
 
-from typing import Optional
+import logging
+import time
+from typing import Callable, Optional, TypeVar
 
 from ..store.db_errors import RETRYABLE, WAITED, db_error_kind
 from ..store.engine import Busy
+from ..tasks import CancelToken
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+#: what a job says while it waits (``waiting`` True) and once it is over (False)
+Say = Callable[[str, bool], None]
 
 #: a try after the first waits at most this long for the other writer's lock
 TRY_WAIT_MS = 1000
@@ -82,3 +94,48 @@ def waiting_words(kind: str, database: str, seconds: float) -> str:
 def free_words(database: str, seconds: float) -> str:
     """What a job says once its wait is over."""
     return f"the project database {database} is free again after {took(seconds)}; the job goes on"
+
+
+def wait_out(attempt: Callable[[], T], kind: str, database: str, since: float, token: CancelToken,
+             say: Say) -> T:
+    """The database was found held (``kind``, by :func:`wait_kind`) by a try begun at
+    ``since`` (monotonic): say so, pause (:data:`FIRST_PAUSE_S` doubling up to
+    :data:`LAST_PAUSE_S`), call ``attempt`` again with the lock waited for
+    :data:`TRY_WAIT_MS` at most, until it succeeds; then say the wait is over and return
+    its result. ``attempt`` is one transaction: a try that failed stored nothing. A cancel
+    (``token``) raises :class:`~..tasks.Cancelled` within about a second; any other
+    failure of a try raises at once."""
+    from ..store.engine import short_waits
+
+    pause = FIRST_PAUSE_S
+    while True:
+        token.check()
+        say(waiting_words(kind, database, time.monotonic() - since), True)
+        token.sleep(pause)
+        try:
+            with short_waits(TRY_WAIT_MS):
+                result = attempt()
+        except Exception as exc:
+            kind = wait_kind(exc)
+            if kind is None:
+                raise
+            pause = min(pause * 2, LAST_PAUSE_S)
+            continue
+        waited = time.monotonic() - since
+        log.info("suggest: waited %.1f s for the project database %s", waited, database)
+        token.check()
+        say(free_words(database, waited), False)
+        return result
+
+
+def store_waiting(attempt: Callable[[], T], database: str, token: CancelToken, say: Say) -> T:
+    """``attempt()`` (one transaction) with the store's full wait; one that found the
+    database held is tried again until it succeeds (:func:`wait_out`)."""
+    began = time.monotonic()
+    try:
+        return attempt()
+    except Exception as exc:
+        kind = wait_kind(exc)
+        if kind is None:
+            raise
+    return wait_out(attempt, kind, database, began, token, say)

@@ -33,12 +33,14 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Callable, Collection, Optional, Sequence
 
 import numpy as np
 from sqlalchemy import select
 
 from ..store import models as sm
+from ..store.engine import describe_url
 from ..store.records import ImageFilter, NewSuggestion, queue_filter
 from ..store.repo_runs import runs_done
 from ..store.repo_suggest import same_request_done
@@ -46,7 +48,7 @@ from ..tasks import Cancelled, CancelToken, Progress, ProgressFn, no_progress
 from .cnn import NAME as CNN_NAME
 from .cnn import CNNConfig
 from .features import FeatureCache, FeatureExtractor, HandcraftedFeatures, cache_path_for, features_for
-from . import learned_pool
+from . import db_wait, learned_pool
 from .learned_outcome import count_batch, new_outcome
 from .learned_fits import FIT_KEY, history_mark
 from .learned_store import fit_label_keys, stopped_by_full_disk, store_batch
@@ -373,7 +375,10 @@ class LearnedSuggester(Readiness):
         covers it). A card of a label renamed since the fit is stored under its name now;
         one of a label removed since is not (``unknown_label_cards`` counts them; see
         :mod:`.learned_store`). The outputs of linked repairs are left out unless
-        ``include_repairs`` or ``flt`` asks for them (``outcome["repair_outputs"]`` counts them)."""
+        ``include_repairs`` or ``flt`` asks for them (``outcome["repair_outputs"]`` counts them).
+        A batch that finds the database held by another writer past its wait is kept and
+        stored once it is free, the wait said as a ``Progress.waiting`` report of the
+        suggest stage (:mod:`.db_wait`, as the model jobs); ``token`` cancels the wait."""
         if self.model is None:
             train_cancellable(self, token, progress)
         if flt is None or not flt.statuses:  # a folder or text filter alone keeps to unreviewed images:
@@ -400,7 +405,7 @@ class LearnedSuggester(Readiness):
         outcome["to_do"] = len(ids)
         written, stats, start, stored = 0, {}, 0, 0  # stored: images whose cards (or "no") were stored
         progress(Progress("suggest", 0, len(ids), self.model_id))
-        saved = time.monotonic()
+        saved, waits, database = time.monotonic(), token or CancelToken(), describe_url(self.project.db_url)
         try:
             for start in range(0, len(ids), batch_size):
                 if token is not None:
@@ -411,12 +416,14 @@ class LearnedSuggester(Readiness):
                 chunk = ids[start:start + batch_size]
                 ran: dict = {}
                 newer: set = set()  # images a newer fit's cards hold (learned_fits): left alone
-                items = self.predict(chunk, token, ran=ran)
-                held = set(hold() or ()) if hold is not None and (items or ran.get("ids")) else set()
-                items = [it for it in items if it.image_id not in held]
-                if items or ran.get("ids"):  # cards and the run record in one transaction
-                    written += store_batch(self.project, items, ran, held, MODEL_PREFIX, only_unsuggested,
-                                           unreviewed_only, stats, newer)
+                items, held = self.predict(chunk, token, ran=ran), set()
+                if items or ran.get("ids"):  # cards and the run record in one transaction; the database
+                    # held by another writer: waited for, as the model jobs do (.db_wait)
+                    n, items, held, newer = db_wait.store_waiting(
+                        partial(self._store, items, ran, hold, only_unsuggested, unreviewed_only, stats),
+                        database, waits, lambda message, waiting, done=start: progress(
+                            Progress("suggest", done, len(ids), message, waiting=waiting)))
+                    written += n
                     stored += len(({it.image_id for it in items} | set(ran.get("ids") or ()) - held) - newer)
                 count_batch(outcome, chunk, ran, held, items, newer)
                 progress(Progress("suggest", min(start + batch_size, len(ids)), len(ids), self.model_id))
@@ -435,6 +442,18 @@ class LearnedSuggester(Readiness):
             self.unknown_label_cards = stats.get("unknown_label", 0)
             outcome.update(stats, cards=written, labels=list(self.model.labels) if self.model is not None else [])
         return written
+
+    def _store(self, items, ran: dict, hold, only_unsuggested: bool, unreviewed_only: bool, stats: dict):
+        """One try at storing a batch (:func:`.learned_store.store_batch`): (cards stored, the
+        items tried, the images held, those a newer fit holds). The images to hold are read
+        at each try (the reviewer moves on while a try waits); ``stats`` gets the try's
+        counts once it is stored (a try that failed midway counted some)."""
+        held = set(hold() or ()) if hold is not None else set()
+        items = [it for it in items if it.image_id not in held]
+        tried, newer = dict(stats), set()
+        n = store_batch(self.project, items, ran, held, MODEL_PREFIX, only_unsuggested, unreviewed_only, tried, newer)
+        stats.update(tried)
+        return n, items, held, newer
 
 
 def run(project, flt: Optional[ImageFilter] = None, only_unsuggested: bool = True,

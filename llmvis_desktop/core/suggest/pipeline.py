@@ -152,41 +152,25 @@ class GroupCommitter:
 
     def _wait_out(self, kind: str, since: float) -> None:
         """On the job's thread: the database was held past the wait of the commit begun at
-        ``since``; try again, after pauses doubling up to :data:`.db_wait.LAST_PAUSE_S`,
-        each try waiting :data:`.db_wait.TRY_WAIT_MS` for the lock, until every buffered row
-        is stored. A cancel raises :class:`Cancelled` (the rows stay buffered); any other
-        failure of a try raises at once."""
-        from ..store.engine import describe_url, short_waits
+        ``since``; every buffered row is tried again until stored (:func:`.db_wait.wait_out`:
+        the backoff, the words). A cancel raises :class:`Cancelled` (the rows stay
+        buffered); any other failure of a try raises at once."""
+        from ..store.engine import describe_url
 
-        self.held = True
-        database = describe_url(self._project.db_url)
-        pause = db_wait.FIRST_PAUSE_S
-        while True:
-            self._say(db_wait.waiting_words(kind, database, time.monotonic() - since), True)
-            self._token.sleep(pause)
+        def attempt() -> None:
             rows, self._buffer = self._buffer, []
             try:
-                with short_waits(db_wait.TRY_WAIT_MS):
-                    self._store(rows)
-            except Exception as exc:
+                self._store(rows)
+            except Exception:
                 self._buffer[:0] = rows
-                kind = db_wait.wait_kind(exc)
-                if kind is None:
-                    raise
-                pause = min(pause * 2, db_wait.LAST_PAUSE_S)
-                continue
+                raise
             self.commits += 1
             self._last = time.monotonic()
-            waited = self._last - since
-            self.waited_s += waited
-            log.info("suggest: waited %.1f s for the project database %s", waited, database)
-            self._say(db_wait.free_words(database, waited), False)
-            return
+            self.waited_s += self._last - since
 
-    def _say(self, message: str, waiting: bool) -> None:
-        self._token.check()
-        if self._on_wait is not None:
-            self._on_wait(message, waiting)
+        self.held = True
+        db_wait.wait_out(attempt, kind, describe_url(self._project.db_url), since, self._token,
+                         self._on_wait or (lambda message, waiting: None))
 
     def _store(self, rows: list[NewSuggestion]) -> None:
         """On the writer thread (one commit at a time), or the job's while it waits."""
