@@ -10,24 +10,16 @@ is a change it must write.)"""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 try:
     from . import tiny_models
 except ImportError:
     import tiny_models
 
+from db_holder import Holder
+
 from llmvis_desktop.cli import main
 from llmvis_desktop.core.store import engine as eng
-
-_HOLDER = """
-import sqlite3, sys, time
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN EXCLUSIVE")
-print("held", flush=True)
-sys.stdin.read()  # until the test closes it
-"""
 
 
 def test_a_busy_database_is_named_by_suggest(tiny, tmp_path, capsys, monkeypatch):
@@ -36,17 +28,11 @@ def test_a_busy_database_is_named_by_suggest(tiny, tmp_path, capsys, monkeypatch
     db = folder.resolve() / ".llmvis" / "project.sqlite"
     tiny_models.image_folder(tmp_path / "more", 1)
     (tmp_path / "more" / "img000.png").rename(folder / "new.png")  # the index has one to write
-    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(db)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with Holder(db):
         monkeypatch.setattr(eng, "SQLITE_BUSY_TIMEOUT_MS", 200)
         assert main(["suggest", str(folder), "--captioner", str(tiny["blip"]), "--json"]) == 1
         said = capsys.readouterr()
         err = said.err.strip().splitlines()[-1]
         assert err.startswith(f"llmvis suggest: the project database {db} is busy: another process"), err
         assert json.loads(said.out)["error"].startswith(f"the project database {db} is busy"), said.out
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=30)
     assert main(["suggest", str(folder), "--captioner", str(tiny["blip"]), "--no-index"]) == 0  # free again

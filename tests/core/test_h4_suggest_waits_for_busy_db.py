@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
@@ -26,6 +25,8 @@ try:
 except ImportError:
     import tiny_models
 
+from db_holder import Holder
+
 from llmvis_desktop.cli import main
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store import engine as eng
@@ -35,32 +36,6 @@ from llmvis_desktop.core.suggest.report import SuggestCancelled
 from llmvis_desktop.core.tasks import CancelToken
 
 N = 6
-
-_HOLDER = """
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN EXCLUSIVE")
-print("held", flush=True)
-sys.stdin.read()  # until the test closes it
-conn.rollback()
-"""
-
-
-class Holder:
-    """Another process holding the project database's write lock until :meth:`release`."""
-
-    def __init__(self, db) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-c", _HOLDER, str(db)], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True)
-        assert self.proc.stdout.readline().strip() == "held"
-        self.released_at = None
-
-    def release(self) -> None:
-        if self.released_at is None:
-            self.proc.stdin.close()
-            self.proc.wait(timeout=30)
-            self.released_at = time.monotonic()
-
 
 def _db(folder):
     return folder.resolve() / ".llmvis" / "project.sqlite"

@@ -18,8 +18,8 @@ import time
 
 import pytest
 from defectgen import review_first, write_folder
+from db_holder import Holder
 from test_h4_suggest_waits_for_busy_db import (
-    Holder,
     _consistent,
     _db,
     _waiting,

@@ -6,26 +6,17 @@ has been writing to the project database for 1.5 s": the reviewer was told to bl
 window, which was only waiting like them. The refusal now says what holds the file."""
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 
 import pytest
+from db_holder import Holder
 from sqlalchemy import text
 
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store import engine as eng
 from llmvis_desktop.core.store.engine import Busy
 from llmvis_desktop.core.store.waited import noted_waits
-
-_HOLDER = """
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN EXCLUSIVE")
-print("held", flush=True)
-sys.stdin.read()  # until the test closes it
-"""
 
 
 def test_a_write_queued_behind_our_own_waiting_write_names_the_other_holder(png_folder, monkeypatch):
@@ -34,8 +25,6 @@ def test_a_write_queued_behind_our_own_waiting_write_names_the_other_holder(png_
         p.index()
         first = p.image_ids()[0]
         db = png_folder.resolve() / ".llmvis" / "project.sqlite"
-        holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(db)], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, text=True)
         waiting = threading.Event()
         failed: list = []
 
@@ -47,8 +36,7 @@ def test_a_write_queued_behind_our_own_waiting_write_names_the_other_holder(png_
             except Exception as exc:  # (the holder may outlast the wait: what it says is not the point)
                 failed.append(exc)
 
-        try:
-            assert holder.stdout.readline().strip() == "held"
+        with Holder(db):
             t = threading.Thread(target=background_write)
             t.start()
             assert waiting.wait(10)
@@ -58,9 +46,6 @@ def test_a_write_queued_behind_our_own_waiting_write_names_the_other_holder(png_
             said = str(refused.value)
             assert "another job of this program" not in said.lower(), said
             assert "locked: another program or job is writing to it" in said, said
-        finally:
-            holder.stdin.close()
-            holder.wait(timeout=30)
         t.join(30)
         assert not t.is_alive()
         p.set_caption(first, "typed", "reviewer")  # free again

@@ -5,37 +5,22 @@ for; a full disk named it already. Held by a real other process here (its lock o
 file), with the wait made short."""
 from __future__ import annotations
 
-import subprocess
-import sys
+from db_holder import Holder
 
 from llmvis_desktop.cli import main
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store import engine as eng
-
-_HOLDER = """
-import sqlite3, sys, time
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN EXCLUSIVE")
-print("held", flush=True)
-sys.stdin.read()  # until the test closes it
-"""
 
 
 def test_a_busy_database_is_named(png_folder, capsys, monkeypatch):
     with Project.open(png_folder) as p:
         p.index()
     db = png_folder.resolve() / ".llmvis" / "project.sqlite"
-    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(db)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with Holder(db):
         monkeypatch.setattr(eng, "SQLITE_BUSY_TIMEOUT_MS", 200)
         assert main(["labels", "add", str(png_folder), "crack"]) == 1
         err = capsys.readouterr().err.strip().splitlines()[-1]
         assert err.startswith(f"llmvis labels add: the project database {db} is busy: another process"), err
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=30)
     assert main(["labels", "add", str(png_folder), "crack"]) == 0  # free again: nothing else was wrong
 
 

@@ -5,7 +5,6 @@ goes on and stores every image's suggestion once the lock is released. The lock 
 by a real other process; the busy timeout made short through its setting."""
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,14 +12,8 @@ from qthelpers import open_and_index, set_setting
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 import tiny_models  # noqa: E402
+from db_holder import Holder  # noqa: E402
 
-_HOLDER = """
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN EXCLUSIVE")
-print("held", flush=True)
-sys.stdin.read()
-"""
 
 
 def test_the_jobs_panel_row_says_the_job_waits_for_the_database(qtbot, window, tmp_path, monkeypatch):
@@ -34,10 +27,7 @@ def test_the_jobs_panel_row_says_the_job_waits_for_the_database(qtbot, window, t
     project = open_and_index(qtbot, win, folder)
     set_setting(win, "captioner", str(blip))
     db = folder.resolve() / ".llmvis" / "project.sqlite"
-    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(db)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with Holder(db):
         win.suggest_ctl.run_models("unsuggested")
         job = win.suggest_ctl.models_job
         row = win.panel_ctl.jobs.row(str(job.id))
@@ -48,9 +38,6 @@ def test_the_jobs_panel_row_says_the_job_waits_for_the_database(qtbot, window, t
         assert row.eta_label.text() == ""  # no ETA while it waits
         assert job.is_active
         row.grab().save(str(tmp_path / "waiting_row.png"))
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=30)
     qtbot.waitUntil(lambda: not job.is_active, timeout=60000)
     assert job.state == STATE_DONE, job.error
     counts = [len(project.suggestions(i)) for i in project.image_ids()]

@@ -13,7 +13,7 @@ from qthelpers import open_and_index
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 import defectgen  # noqa: E402
-from test_h4_suggest_waits_for_busy_db import Holder  # noqa: E402
+from db_holder import Holder  # noqa: E402
 
 
 def test_the_jobs_panel_row_says_the_learned_job_waits_for_the_database(qtbot, window, tmp_path, monkeypatch):

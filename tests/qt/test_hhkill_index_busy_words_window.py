@@ -5,21 +5,16 @@ database is locked [SQL: BEGIN IMMEDIATE] (Background on this error at: https://
 (SQLAlchemy's raw text); they now say it as `llmvis index` does, naming the file."""
 from __future__ import annotations
 
-import subprocess
 import sys
+from pathlib import Path
 
 from PySide6.QtWidgets import QLabel
 
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store import engine as eng
 
-_HOLDER = """
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN EXCLUSIVE")
-print("held", flush=True)
-sys.stdin.read()  # until the test closes it
-"""
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
+from db_holder import Holder  # noqa: E402
 
 
 def test_an_index_refused_by_a_locked_database_says_so_in_words(qtbot, window, image_folder, monkeypatch):
@@ -28,11 +23,8 @@ def test_an_index_refused_by_a_locked_database_says_so_in_words(qtbot, window, i
     (image_folder / "a" / "img_000.png").rename(image_folder / "new.png")  # the index has something to write
     db = image_folder.resolve() / ".llmvis" / "project.sqlite"
     monkeypatch.setattr(eng, "SQLITE_BUSY_TIMEOUT_MS", 300)  # the batch jobs' wait, made short
-    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(db)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
     win = window
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with Holder(db):
         with qtbot.waitSignal(win.index_finished, timeout=30000) as ended:
             assert win.open_project(image_folder)
         assert isinstance(ended.args[0], BaseException)
@@ -45,9 +37,6 @@ def test_an_index_refused_by_a_locked_database_says_so_in_words(qtbot, window, i
         shown = next(lb.toolTip() for lb in win.panel_ctl.jobs.findChildren(QLabel)
                      if lb.toolTip().startswith("failed:"))
         assert shown.startswith(f"failed: {said}") and "[SQL" not in shown, shown
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=30)
 
 
 def test_an_index_stopped_by_a_full_disk_says_what_it_kept(qtbot, window, image_folder, monkeypatch):
