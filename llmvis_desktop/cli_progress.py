@@ -22,6 +22,11 @@ def _duration(seconds: float) -> str:
     return f"{seconds}s"
 
 
+def _counts(p) -> str:
+    """``[#####    ] 12/40``: a stage's bar (``p.total`` known)."""
+    return f"[{'#' * int(min(1.0, p.done / p.total) * 30):<30s}] {p.done}/{p.total}"
+
+
 class ProgressBar:
     """A one-line progress bar on stderr (redrawn at most ~10 times a second) when it is a
     terminal; otherwise, once a stage has run :data:`QUIET_S` seconds, a plain line at most
@@ -67,16 +72,18 @@ class ProgressBar:
         self._last = now
         elapsed = now - self._start
         if p.total:
-            frac = min(1.0, p.done / p.total)
-            bar = "#" * int(frac * 30)
             rate = self._rate(p, now)
             eta = ("ETA 0s" if p.done >= p.total else f"ETA {_duration((p.total - p.done) / rate)}" if rate
                    else "ETA ?")
-            line = f"{p.stage:8s} [{bar:<30s}] {p.done}/{p.total} {eta}"
+            line = f"{p.stage:8s} {_counts(p)} {eta}"
             if self.detail and p.message:
                 line += f"  {p.message}"
         else:
             line = f"{p.stage:8s} {p.message} ({elapsed:.1f}s)"
+        self._draw(line)
+
+    def _draw(self, line: str) -> None:
+        """The terminal's one line, redrawn."""
         self.stream.write("\r" + line[:110].ljust(80))
         self.stream.flush()
         self._dirty = True
@@ -104,11 +111,7 @@ class ProgressBar:
         if now - self._last < 0.1:
             return
         self._last = now
-        frac = min(1.0, p.done / p.total) if p.total else 0.0
-        counts = f"[{'#' * int(frac * 30):<30s}] {p.done}/{p.total}" if p.total else f"{p.done}"
-        self.stream.write("\r" + f"{p.stage:8s} {counts} {p.message}"[:110].ljust(80))
-        self.stream.flush()
-        self._dirty = True
+        self._draw(f"{p.stage:8s} {_counts(p) if p.total else p.done} {p.message}")
 
     def _line(self, p) -> None:
         """``p``'s message on a line of its own."""

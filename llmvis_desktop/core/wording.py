@@ -5,6 +5,16 @@ import re
 from typing import Optional
 
 
+def took(seconds: float) -> str:
+    """``65`` -> ``"1 min 05 s"``: a time as the Jobs panel and the jobs' notes say it."""
+    s = int(round(max(0.0, seconds)))
+    if s >= 3600:
+        return f"{s // 3600} h {(s % 3600) // 60:02d} min"
+    if s >= 60:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s} s"
+
+
 def plural(n: int, word: str, many: Optional[str] = None) -> str:
     """``word`` for one, else ``many`` (default ``word + "s"``): "1 more reviewed image",
     "2 more reviewed images" (the bare number is the caller's)."""

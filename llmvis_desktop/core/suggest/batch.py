@@ -22,10 +22,10 @@ from ..store.records import ImageFilter, ImageRecord, NewSuggestion, queue_filte
 from ..store.repo_suggest import same_request_done
 from ..errors import first_line, is_connection_lost, is_disk_full
 from ..tasks import Cancelled, CancelToken, Progress, ProgressFn, no_progress
+from ..wording import took
 from . import cores_saved, job_log
 from .discovery import ModelInfo, ModelRefused
 from .cores import CoreShare, usable_cores
-from .db_wait import took
 from .pipeline import GroupCommitter, run_batches
 from .reading import MAX_SIDE, ThreadReader, auto_processes, model_image, shared_read_pool
 from .registry import DEFAULT_LABEL_TEMPLATE, DEFAULT_MAX_NEW_TOKENS, family_named, input_side

@@ -41,6 +41,7 @@ from typing import Callable, Optional, TypeVar
 from ..store.db_errors import RETRYABLE, WAITED, db_error_kind
 from ..store.engine import Busy
 from ..tasks import CancelToken
+from ..wording import took
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -73,16 +74,6 @@ def wait_kind(exc: BaseException) -> Optional[str]:
         return None
     kind = db_error_kind(exc)
     return kind if kind in WAITED | RETRYABLE else None
-
-
-def took(seconds: float) -> str:
-    """``65`` -> ``"1 min 05 s"`` (as the Jobs panel says a job's time)."""
-    s = int(round(max(0.0, seconds)))
-    if s >= 3600:
-        return f"{s // 3600} h {(s % 3600) // 60:02d} min"
-    if s >= 60:
-        return f"{s // 60} min {s % 60:02d} s"
-    return f"{s} s"
 
 
 def waiting_words(kind: str, database: str, seconds: float) -> str:

@@ -188,7 +188,7 @@ class GroupCommitter:
         calling thread, which would wait for the writer thread anyway (handing it over
         woke the writer, and the caller again after)."""
         self._collect()
-        while self._buffer:
+        if self._buffer:  # (a wait stores all of it)
             rows, self._buffer = self._buffer, []
             self.commits += 1
             began = time.monotonic()

@@ -53,6 +53,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core.wording import took
 from .. import style
 from .elided_label import ElidedLabel
 
@@ -67,12 +68,7 @@ MAX_DONE_LINES = 8
 def format_eta(seconds: Optional[float]) -> str:
     if seconds is None or seconds != seconds or seconds < 0:
         return ""
-    s = int(round(seconds))
-    if s >= 3600:
-        return f"{s // 3600} h {(s % 3600) // 60:02d} min"
-    if s >= 60:
-        return f"{s // 60} min {s % 60:02d} s"
-    return f"{s} s"
+    return took(seconds)
 
 
 def format_rate(rate: Optional[float], unit: str = "images") -> str:
