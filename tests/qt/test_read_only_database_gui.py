@@ -49,7 +49,7 @@ def test_a_read_only_database_is_said_once_at_open_and_named_when_a_change_is_re
     assert str(db) in said and "chmod u+w" in said and "nothing was saved" in said, said
     for row in (1, 2, 3, 1):  # each selection saves the review position after a pause
         win.grid.select_row(row)
-        win.review.save_position()
+        win.review.save_position(wait=True)  # (the write is on a thread: waited for, so counted)
     traced = [r for r in caplog.records if "review position" in r.getMessage() and r.exc_info]
     assert traced == []
     assert sum("review position" in r.getMessage() for r in caplog.records) == 1
