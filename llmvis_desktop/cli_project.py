@@ -156,11 +156,14 @@ def cmd_settings(args) -> int:
 
 
 def cmd_index(args) -> int:
+    from .core.tasks import CancelToken
+
     bar = ProgressBar(enabled=None if not args.quiet else False)
+    token = CancelToken()  # (given: a database another process holds is waited for, the wait said on the bar)
     with _project(args) as project:
         try:
-            result = project.scan(progress=bar, batch_size=args.batch, allow_empty=args.allow_empty)
-            read = 0 if args.no_headers else project.read_headers(progress=bar, result=result)
+            result = project.scan(token, bar, batch_size=args.batch, allow_empty=args.allow_empty)
+            read = 0 if args.no_headers else project.read_headers(token, bar, result=result)
             project.count_missing_decided(result)
         except KeyboardInterrupt:
             bar.close()

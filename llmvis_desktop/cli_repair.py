@@ -315,7 +315,7 @@ def _train_locked(args, project, out: Path, start, train) -> int:
         steps -= done
     restore_term = _term_as_interrupt()  # a kill (SIGTERM) saves a resumable checkpoint as Ctrl-C does
     try:
-        project.index()  # incremental: images added since the last run are trained on too
+        project.index(token, show)  # incremental: images added since the last run are trained on too
         res = train(project, steps=steps, minutes=args.minutes, from_ckpt=start, out=out,
                     device=args.device, token=token, progress=show, resume=args.resume, tile=args.tile,
                     batch=args.batch, label=args.label,

@@ -244,7 +244,9 @@ def run_suggest_cmd(args) -> int:
         if args.no_index:  # (a project made by `labels add`, never indexed: "nothing to do", exit 0)
             require_indexed(project, args.folder, args.db)
         else:  # incremental: a folder never indexed, or files added since, are covered
-            indexed = project.index(progress=bar)
+            from .core.tasks import CancelToken
+
+            indexed = project.index(CancelToken(), bar)  # (a token: the database held elsewhere is waited for)
             bar.close()  # what it left out, said as `llmvis index` says it (a folder it could not read got no work, unsaid)
             print("".join(f"warning: {one_line(line)}\n" for line in indexed.left_out_lines()), end="", file=sys.stderr)
         settings = project.settings()

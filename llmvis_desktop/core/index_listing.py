@@ -3,7 +3,8 @@
 Files are not opened, but for those whose time moved and size did not (read and compared
 with their stored digest). Each batch of folders is its own transaction, so a killed
 process loses at most the batch in flight and the next run carries on from what was
-committed. The header pass that follows it is :func:`.indexer.read_headers`.
+committed. A transaction that finds the database held by another writer waits for it
+(:mod:`.index_writes`). The header pass that follows it is :func:`.indexer.read_headers`.
 """
 from __future__ import annotations
 
@@ -11,17 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from .imaging.scan import MAX_EXAMPLES, FolderListing, Skipped, WalkReport, printable, walk_folders
-from .store import models as m
 from .hashing import file_sha256_stat
-from .store import repo_digests
+from .imaging.scan import MAX_EXAMPLES, FolderListing, Skipped, WalkReport, printable, walk_folders
+from .index_writes import index_write
+from .store import models as m
+from .store import repo_digests, repo_left_out, repo_moves
 from .store import repo_folders as rf
 from .store import repo_images as ri
-from .store import repo_left_out
-from .store import repo_moves
 from .store.engine import Store
 from .tasks import FOREGROUND, CancelToken, Progress, ProgressFn, no_progress
-
 
 #: units a file system or share keeps modification times in, finest first after the
 #: nanosecond: SMB/NTFS 100 ns, some NFS servers and macOS 1 µs, ext3/HFS+ exports 1 ms
@@ -159,8 +158,13 @@ def scan(
     A listing with no file at all, where the project holds present images (an unmounted
     share's empty mount folder), raises :class:`NothingListed` before anything is written,
     unless ``allow_empty`` (the images really were all deleted).
+
+    Given a ``token``, a transaction that finds the database held by another writer past
+    its wait waits for it (said as a ``Progress.waiting`` report; ``token`` cancels the
+    wait) and goes on (:mod:`.index_writes`); without one (nobody could cancel the wait)
+    it fails as before.
     """
-    token = token or CancelToken()
+    waits, token = token, token or CancelToken()
     with store.read() as s:
         stored = rf.folder_digests(s)
         # rows not covered by any digest (a project indexed before digests existed)
@@ -189,7 +193,8 @@ def scan(
         pending_files += folder.count + 1
         # nothing is written until a file is listed: an empty listing may be refused
         if pending_files >= batch_size and result.seen:
-            _apply(store, root, pending, stored, undigested, result, report.not_images, token, progress)
+            _apply(store, root, pending, stored, undigested, result, report.not_images, token, progress,
+                   wait=waits is not None)
             pending, pending_files = [], 0
             progress(Progress("scan", result.seen, None, f"{result.seen} files listed"))
     if not result.seen and present and not allow_empty:
@@ -198,9 +203,10 @@ def scan(
             f"{root} lists none of the project's {present} images{elsewhere}; is the share mounted? "
             f"nothing was marked missing (if the images really were all deleted, "
             f"`llmvis index --allow-empty` marks them missing)")
-    _apply(store, root, pending, stored, undigested, result, report.not_images, token, progress)
+    _apply(store, root, pending, stored, undigested, result, report.not_images, token, progress,
+           wait=waits is not None)
     if report.not_images:
-        _left_out_missing(store, report.not_images, result)
+        _left_out_missing(store, report.not_images, result, waits, progress)
     result.unreadable_folders = list(report.unreadable)
     result.skipped = list(report.skipped.values())
     result.dead_repairs = list(report.dead_repairs)
@@ -216,14 +222,20 @@ def scan(
     # folder's reviews on rows marked missing, and a rerun, seeing nothing new, never
     # relinked them); looking for those only reads (no write lock for a plain rescan)
     if gone or _moves_waiting(store):
-        with store.write() as s:
+        def mark_gone(s) -> tuple[int, list[int], int]:
+            missing, decided = 0, []
             for rel in gone:
                 rows = rf.files_in_folder(s, rel)
                 # (id, path) as read: a row another indexer moved meanwhile is left alone
-                result.missing += ri.mark_missing(
-                    s, [(v[0], r) for r, v in rows.items() if v[3] != m.STATUS_MISSING], result.missing_decided_ids)
+                missing += ri.mark_missing(
+                    s, [(v[0], r) for r, v in rows.items() if v[3] != m.STATUS_MISSING], decided)
             rf.forget(s, gone)
-            result.moved = repo_moves.relink_moved(s)
+            return missing, decided, repo_moves.relink_moved(s)
+
+        missing, decided, result.moved = index_write(store, mark_gone, waits, progress,
+                                                     Progress("scan", result.seen, None))
+        result.missing += missing
+        result.missing_decided_ids += decided
         result.added -= min(result.added, result.moved)
         result.missing -= min(result.missing, result.moved)
     progress(Progress("scan", result.seen, result.seen, "listing done"))
@@ -318,14 +330,18 @@ def _same_content(store: Store, root: Path, folders: list[FolderListing], stored
 
 def _apply(store: Store, root: Path, folders: list[FolderListing], stored: dict, undigested: bool,
            result: ScanResult, not_images: frozenset[str] | set[str] = frozenset(),
-           token: Optional[CancelToken] = None, progress: ProgressFn = no_progress) -> None:
+           token: Optional[CancelToken] = None, progress: ProgressFn = no_progress, wait: bool = False) -> None:
     """Compare changed folders with their rows; write the differences and new digests.
     ``not_images``: files present but left out (a DICOMDIR): their rows are not missing
-    (:mod:`.store.repo_left_out`)."""
+    (:mod:`.store.repo_left_out`). ``wait``: the database held by another writer is
+    waited for (:mod:`.index_writes`; else the write fails as before)."""
     if not folders:
         return
-    same, why = _same_content(store, root, folders, stored, undigested, result, token or CancelToken(), progress)
-    with store.write() as s:
+    token = token or CancelToken()
+    same, why = _same_content(store, root, folders, stored, undigested, result, token, progress)
+
+    def write(s) -> _Applied:
+        """One try (:mod:`.index_writes`): what it wrote, counted once it is stored."""
         new, changed, back, gone, retimed = [], [], [], [], []
         compared: dict[int, str] = {}  # same size, new time, content not the same: why (its event says)
         rows_left_out: dict = {}
@@ -357,30 +373,50 @@ def _apply(store: Store, root: Path, folders: list[FolderListing], stored: dict,
         ri.insert_new(s, new)
         ri.mark_changed(s, changed, compared)
         repo_digests.retime(s, retimed)
-        restored = ri.restore_present(s, back)
-        missing = ri.mark_missing(s, gone, result.missing_decided_ids)
+        done = _Applied(len(new), len(changed), len(retimed), ri.restore_present(s, back))
+        done.missing = ri.mark_missing(s, gone, done.decided)
         if rows_left_out:
-            removed, kept = repo_left_out.drop_unworked(s, [(v[0], rel) for rel, v in rows_left_out.items()])
-            result.removed += len(removed)
-            result.removed_names += removed[:MAX_EXAMPLES - len(result.removed_names)]
-            result.kept_left_out += [rel for _, rel in kept]
+            done.removed, kept = repo_left_out.drop_unworked(s, [(v[0], rel) for rel, v in rows_left_out.items()])
+            done.kept = [rel for _, rel in kept]
             # one an earlier run marked missing is there: listed again (read again, as before)
             was_missing = {(v[0], rel) for rel, v in rows_left_out.items() if v[3] == m.STATUS_MISSING}
-            restored += ri.restore_present(s, [row for row in kept if row in was_missing])
+            done.restored += ri.restore_present(s, [row for row in kept if row in was_missing])
             # a folder holding a kept row is compared again at every index (its listing, which
             # leaves the file out, says nothing of it: deleted, it would not be called missing)
             held = {rel.rpartition("/")[0] for _, rel in kept}
         else:
             held = set()
         rf.save_digests(s, [(f.relpath, f.count, RECHECK if f.relpath in held else f.digest) for f in folders])
-    result.added += len(new)
-    result.changed += len(changed)
-    result.retimed += len(retimed)
-    result.restored += restored
-    result.missing += missing
+        return done
+
+    done = index_write(store, write, token if wait else None, progress, Progress("scan", result.seen, None))
+    result.added += done.added
+    result.changed += done.changed
+    result.retimed += done.retimed
+    result.restored += done.restored
+    result.missing += done.missing
+    result.missing_decided_ids += done.decided
+    result.removed += len(done.removed)
+    result.removed_names += done.removed[:MAX_EXAMPLES - len(result.removed_names)]
+    result.kept_left_out += done.kept
 
 
-def _left_out_missing(store: Store, not_images: set[str], result: ScanResult) -> None:
+@dataclass
+class _Applied:
+    """What one of :func:`_apply`'s transactions wrote: counted in its result once stored."""
+
+    added: int
+    changed: int
+    retimed: int
+    restored: int
+    missing: int = 0
+    decided: list[int] = field(default_factory=list)  # of the missing, reviewed or rejected
+    removed: list[str] = field(default_factory=list)  # left-out files' rows removed
+    kept: list[str] = field(default_factory=list)  # those kept for the work on them
+
+
+def _left_out_missing(store: Store, not_images: set[str], result: ScanResult, token: CancelToken | None,
+                      progress: ProgressFn) -> None:
     """Rows marked missing of files present but left out (a DICOMDIR an earlier run marked
     missing; its folder's listing, which leaves it out, is unchanged, so :func:`_apply`
     never sees it): removed without work on them, listed again with it."""
@@ -388,10 +424,15 @@ def _left_out_missing(store: Store, not_images: set[str], result: ScanResult) ->
         stale = repo_left_out.missing_rows(s, not_images)
     if not stale:
         return
-    with store.write() as s:
+
+    def write(s) -> tuple[list[str], list, int]:
         removed, kept = repo_left_out.drop_unworked(s, stale)
-        result.restored += ri.restore_present(s, kept)
+        restored = ri.restore_present(s, kept)
         repo_left_out.recheck_folders(s, sorted({rel.rpartition("/")[0] for _, rel in kept}), RECHECK)
+        return removed, kept, restored
+
+    removed, kept, restored = index_write(store, write, token, progress, Progress("scan", result.seen, None))
+    result.restored += restored
     result.removed += len(removed)
     result.removed_names += removed[:MAX_EXAMPLES - len(result.removed_names)]
     result.kept_left_out += [rel for _, rel in kept]

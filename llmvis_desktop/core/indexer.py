@@ -3,7 +3,9 @@
 The listing pass (:func:`scan`, :class:`ScanResult`) lives in :mod:`.index_listing`
 and is importable from here; the header pass (:func:`read_headers`) is this module.
 Each batch is its own transaction, so a killed process loses at most the batch in
-flight and the next run carries on from what was committed.
+flight and the next run carries on from what was committed. A transaction that finds the
+database held by another writer (a teammate's import, a backup tool) waits for it, says
+so and goes on (:mod:`.index_writes`).
 """
 from __future__ import annotations
 
@@ -13,9 +15,9 @@ from typing import Optional
 
 from .hashing import open_file_sha256_stat
 from .index_listing import FAILED_AGAIN_NAMED, MTIME_UNITS_NS, RECHECK, NothingListed, ScanResult, same_mtime, scan
-from .store import repo_digests
+from .index_writes import index_write
+from .store import repo_digests, repo_moves
 from .store import repo_headers as rh
-from .store import repo_moves
 from .store.engine import Store
 from .tasks import FOREGROUND, CancelToken, Progress, ProgressFn, no_progress
 
@@ -46,18 +48,18 @@ REREAD_FORMATS = {2: ("PNG",), 3: ("TIFF",), 4: ("DICOM",), 5: ("DICOM",), 6: ("
 HASH_MAX_BYTES = 64 << 20
 
 
-def _requeue_too_large(store: Store, limit: int) -> bool:
+def _requeue_too_large(store: Store, limit: int, token: CancelToken | None, progress: ProgressFn) -> bool:
     """Images recorded as over the pixel limit are read again when the limit is not the
     one they were refused under (the setting was raised, or a team's other machine has
     another); nothing is written otherwise. True when any were queued."""
     with store.read() as s:
         if not rh.too_large_done(s, TOO_LARGE) or rh.header_pixel_limit(s) == limit:
             return False
-    with store.write() as s:
-        return rh.requeue_too_large(s, TOO_LARGE) > 0
+    return index_write(store, lambda s: rh.requeue_too_large(s, TOO_LARGE) > 0, token, progress,
+                       Progress("headers", 0))
 
 
-def _requeue_older_reader(store: Store) -> None:
+def _requeue_older_reader(store: Store, token: CancelToken | None, progress: ProgressFn) -> None:
     """Headers an earlier reader stored of formats it read otherwise (:data:`REREAD_FORMATS`)
     are read again, once: a file's size and mtime unchanged, nothing else would. The
     version is recorded with the requeue, or with the first headers read of a new project;
@@ -69,9 +71,12 @@ def _requeue_older_reader(store: Store) -> None:
         formats = sorted({f for v, fs in REREAD_FORMATS.items() if v > have for f in fs})
         if not rh.headers_done_of_formats(s, formats) and not rh.count_pending_headers(s):
             return
-    with store.write() as s:
+
+    def write(s) -> None:
         rh.requeue_formats(s, formats)
         rh.remember_header_reader(s, READER_VERSION)
+
+    index_write(store, write, token, progress, Progress("headers", 0))
 
 
 def _header_and_digest(image_id: int, path: Path, held: Optional[tuple[int, int]], kwargs: dict,
@@ -130,6 +135,10 @@ def read_headers(
     (``result.failed_again``), so that F5 does not re-query a window's grid for it. An
     image over the pixel limit is done (not pending for good, read again at every index)
     until the limit is another (:func:`_requeue_too_large`). Returns how many were read.
+    Given a ``token``, a batch that finds the database held by another writer waits for
+    it (said as a ``Progress.waiting`` report; a cancel of ``token`` stops the wait within
+    about a second, the batches stored before it kept): :mod:`.index_writes`; without one
+    (nobody could cancel the wait) it fails as before.
 
     Once all are read, a new file whose content is a missing row's (a folder copied without
     its file times, then a file moved or renamed in it) takes that row, its review and
@@ -139,9 +148,9 @@ def read_headers(
     from .imaging.errors import ImageReadError, is_transient
     from .imaging.reader import DEFAULT_MAX_PIXELS
 
-    token = token or CancelToken()
+    waits, token = token, token or CancelToken()
     root = Path(root)
-    _requeue_older_reader(store)
+    _requeue_older_reader(store, waits, progress)
     with store.read() as s:
         total = rh.count_pending_headers(s)
     done = 0
@@ -149,7 +158,7 @@ def read_headers(
     hashed: list[int] = []  # rows given a digest by this pass (candidates of a move by content)
     kwargs = {} if max_pixels is None else {"max_pixels": max_pixels}
     limit = int(max_pixels or DEFAULT_MAX_PIXELS)
-    if _requeue_too_large(store, limit):
+    if _requeue_too_large(store, limit, waits, progress):
         with store.read() as s:
             total = rh.count_pending_headers(s)
     progress(Progress("headers", 0, total, "reading image headers"))
@@ -202,19 +211,22 @@ def read_headers(
                     }
                 )
             digests += digest
-        with store.write() as s:
+
+        def write(s, ok=ok, failed=failed, retry=retry, digests=digests) -> None:
             rh.store_headers(s, ok, failed, retry)
             repo_digests.save(s, digests)
-            hashed += [d[0] for d in digests]
             if any(reason.startswith(TOO_LARGE) for _, reason in failed):
                 rh.remember_header_limit(s, limit)  # the limit these were refused under
+
+        index_write(store, write, waits, progress, Progress("headers", done, total))
+        hashed += [d[0] for d in digests]
         token.check()  # (cancelled within the batch: what it read is kept)
         last_id = todo[-1][0]
         done += read
         if result is not None:
             result.failed_again += again_same
         progress(Progress("headers", done, total, f"{done}/{total} headers"))
-    _relink_same_content(store, hashed, result)
+    _relink_same_content(store, hashed, result, waits, progress, Progress("headers", done, total))
     return done
 
 
@@ -228,7 +240,8 @@ def _same_again(result: Optional[ScanResult], rel: str, before: Optional[str], r
     return True
 
 
-def _relink_same_content(store: Store, hashed: list[int], result: Optional[ScanResult]) -> None:
+def _relink_same_content(store: Store, hashed: list[int], result: Optional[ScanResult],
+                         token: CancelToken | None, progress: ProgressFn, at: Progress) -> None:
     """Missing rows relinked to new files of the same content (see :func:`read_headers`);
     nothing is written when none are found."""
     if not hashed:
@@ -236,8 +249,7 @@ def _relink_same_content(store: Store, hashed: list[int], result: Optional[ScanR
     with store.read() as s:
         if not repo_moves.find_content_moves(s, hashed):
             return
-    with store.write() as s:
-        moved = repo_moves.relink_same_content(s, hashed)
+    moved = index_write(store, lambda s: repo_moves.relink_same_content(s, hashed), token, progress, at)
     if result is not None:
         result.moved += moved
         result.added -= min(result.added, moved)

@@ -39,26 +39,27 @@ from typing import Callable, Collection, Optional, Sequence
 import numpy as np
 from sqlalchemy import select
 
+from ..store import db_wait
 from ..store import models as sm
 from ..store.engine import describe_url
 from ..store.records import ImageFilter, NewSuggestion, queue_filter
 from ..store.repo_runs import runs_done
 from ..store.repo_suggest import same_request_done
 from ..tasks import Cancelled, CancelToken, Progress, ProgressFn, no_progress
+from . import learned_pool
 from .cnn import NAME as CNN_NAME
 from .cnn import CNNConfig
 from .features import FeatureCache, FeatureExtractor, HandcraftedFeatures, cache_path_for, features_for
-from . import db_wait, learned_pool
-from .learned_outcome import count_batch, new_outcome
-from .learned_fits import FIT_KEY, history_mark
-from .learned_store import fit_label_keys, stopped_by_full_disk, store_batch
 from .learned_cnn import CNNInputs, CombinedModel, fit_or_load, model_path_for, read_both, torch_available
+from .learned_fits import FIT_KEY, history_mark
+from .learned_outcome import count_batch, new_outcome
 from .learned_ready import MIN_PER_LABEL, Readiness, _missing_note  # noqa: F401 (importable from here)
+from .learned_store import fit_label_keys, stopped_by_full_disk, store_batch
 from .learned_tiles import score_all, tile_cache_for, tile_side
+from .linear import DEFAULT_L2, LabelModel, _unit  # noqa: F401 - DEFAULT_L2 re-exported
 from .report import SuggestCancelled
 from .self_train import SelfTrainConfig
 from .strip_tiles import PARAM, max_tiles_of
-from .linear import DEFAULT_L2, LabelModel, _unit  # noqa: F401 - DEFAULT_L2 re-exported
 
 log = logging.getLogger(__name__)
 
@@ -378,7 +379,7 @@ class LearnedSuggester(Readiness):
         ``include_repairs`` or ``flt`` asks for them (``outcome["repair_outputs"]`` counts them).
         A batch that finds the database held by another writer past its wait is kept and
         stored once it is free, the wait said as a ``Progress.waiting`` report of the
-        suggest stage (:mod:`.db_wait`, as the model jobs); ``token`` cancels the wait."""
+        suggest stage (:mod:`..store.db_wait`, as the model jobs); ``token`` cancels the wait."""
         if self.model is None:
             train_cancellable(self, token, progress)
         if flt is None or not flt.statuses:  # a folder or text filter alone keeps to unreviewed images:
@@ -418,7 +419,7 @@ class LearnedSuggester(Readiness):
                 newer: set = set()  # images a newer fit's cards hold (learned_fits): left alone
                 items, held = self.predict(chunk, token, ran=ran), set()
                 if items or ran.get("ids"):  # cards and the run record in one transaction; the database
-                    # held by another writer: waited for, as the model jobs do (.db_wait)
+                    # held by another writer: waited for, as the model jobs do (store/db_wait.py)
                     n, items, held, newer = db_wait.store_waiting(
                         partial(self._store, items, ran, hold, only_unsuggested, unreviewed_only, stats),
                         database, waits, lambda message, waiting, done=start: progress(

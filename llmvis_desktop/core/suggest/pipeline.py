@@ -35,7 +35,7 @@ thread). The job's own thread hands batches from one stage to the next.
   as every batch was read, beside the model's last batches, was 2 ms slower for a
   32-image job (the same contention). A commit that finds the database held by another
   writer past its wait keeps its rows, and the job waits for the database and goes on
-  (:mod:`.db_wait`).
+  (:mod:`..store.db_wait`).
 
 On cancel or error, queued batches are dropped, the running one finishes, and every
 result inferred is committed before the exception leaves :func:`run_batches` (once the
@@ -47,15 +47,15 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from contextlib import nullcontext
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from typing import Callable, Optional, Sequence
 
 from ..project import Project
+from ..store import db_wait
 from ..store import models as m
 from ..store.records import ImageRecord, NewSuggestion
 from ..tasks import CancelToken
-from . import db_wait
 from .cores import CoreShare
 from .reading import read_cpu
 
@@ -81,7 +81,7 @@ class GroupCommitter:
     A commit that found the database held by another writer past its wait (SQLite's busy
     timeout, PostgreSQL's lock timeout, a deadlock or serialization failure) keeps its
     rows; the job's thread then waits for the database, trying again with a backoff, and
-    goes on once they are stored (:mod:`.db_wait`: why there is no limit). ``token``: a
+    goes on once they are stored (:mod:`..store.db_wait`: why there is no limit). ``token``: a
     cancel stops that wait within about a second; ``on_wait(message, waiting)``: what the
     job says while it waits (``waiting`` True) and once it is over (False)."""
 
@@ -152,7 +152,7 @@ class GroupCommitter:
 
     def _wait_out(self, kind: str, since: float) -> None:
         """On the job's thread: the database was held past the wait of the commit begun at
-        ``since``; every buffered row is tried again until stored (:func:`.db_wait.wait_out`:
+        ``since``; every buffered row is tried again until stored (:func:`..store.db_wait.wait_out`:
         the backoff, the words). A cancel raises :class:`Cancelled` (the rows stay
         buffered); any other failure of a try raises at once."""
         from ..store.engine import describe_url
@@ -209,7 +209,7 @@ class GroupCommitter:
 
     def close(self) -> None:
         """Store what is left (after a cancel or an error: best effort) and stop. Once the
-        database was found held, that last commit waits :data:`.db_wait.TRY_WAIT_MS` at most
+        database was found held, that last commit waits :data:`..store.db_wait.TRY_WAIT_MS` at most
         (a cancel while the job waited stops it at once) and what it cannot store is left
         out whole: a run again does those images."""
         from ..store.engine import short_waits

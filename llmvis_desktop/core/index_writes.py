@@ -1,0 +1,47 @@
+"""The index's write transactions: one that finds the project database held by another
+writer past the busy timeout (a teammate's import, a backup tool) waits for it and goes
+on, as the suggestion jobs do (:mod:`.store.db_wait`), instead of stopping a 50,000-image
+index halfway with "the project database X is busy".
+
+The wait is said through the stage's progress (a ``Progress.waiting`` report: the CLI's
+waiting line, the Jobs panel's row, naming the database); a cancel (the window's Cancel)
+stops it within about a second. Each write is one transaction that reads what it
+changes within itself, so a try that found the database held stored nothing, and the
+try that succeeds stores the batch once, whatever changed while it waited; its caller
+counts what it stored only once it is stored.
+
+Pure core: no Qt.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
+
+from .store import db_wait
+from .store.engine import Store
+from .tasks import CancelToken, Progress, ProgressFn, no_progress
+
+T = TypeVar("T")
+
+#: what needs the lock a PostgreSQL session holds, as the waiting line says it
+INDEX_NEEDS = "the index needs"
+
+
+def index_write(store: Store, work: Callable[[Session], T], token: CancelToken | None,
+                progress: ProgressFn = no_progress, at: Progress | None = None) -> T:
+    """``work(session)`` in one write transaction of ``store``; the database held by
+    another writer: waited for (:func:`.store.db_wait.write_waiting`), said as ``at``
+    (the stage's progress as it stands: its counts) with the wait's words. ``token``
+    None: not waited for (a write no job runs, with nobody to tell: it fails as before)."""
+    if token is None:
+        with store.write() as session:
+            return work(session)
+    at = at or Progress("index", 0)
+
+    def say(message: str, waiting: bool) -> None:
+        progress(replace(at, message=message, waiting=waiting))
+
+    return db_wait.write_waiting(store, work, token, say, INDEX_NEEDS)
