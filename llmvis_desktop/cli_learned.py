@@ -20,6 +20,7 @@ class LearnedReport:
         self.messages = ([f"learned suggester: {not_ready}"] if not_ready else []) + self.unreadable
         self.train = train  # the fit's TrainReport: the labels it learned, and those it did not
         self.repair_outputs = 0  # linked repairs' outputs it left out (--include-repairs)
+        self.notes: list[str] = []  # plain notes (a wait for the database), said as the model job's
 
     def summary(self) -> str:
         if self.not_ready:
@@ -53,7 +54,7 @@ class LearnedReport:
         out = {"suggestions": self.suggestions, "seconds": round(self.seconds, 3),
                "ran": not self.not_ready, "messages": list(self.messages), "unreadable": list(self.unreadable),
                "strips_tiled": list(self.tiled), "why_none": self.why or None,
-               "repair_outputs_skipped": self.repair_outputs}
+               "repair_outputs_skipped": self.repair_outputs, "notes": list(self.notes)}
         if self.train is not None:
             out.update(labels=list(self.train.labels), reviewed_images=self.train.images,
                        not_learned=[{"label": k, "needs": need} for k, need in self.train.not_learned])
@@ -117,4 +118,10 @@ def run_learned(project, flt, only_unsuggested, progress, alone: bool = True, li
     rep = LearnedReport(int(count or 0), time.monotonic() - started, train=fit.get("train"), unreadable=unreadable,
                         tiled=fit.get("tiled", ()), to_do=to_do[0] if to_do else None, why=why)
     rep.repair_outputs = (fit.get("outcome") or {}).get("repair_outputs", 0)
+    waited = (fit.get("outcome") or {}).get("waited_s", 0.0)
+    if waited >= 1:  # (said as it waited; said again at the end, as the model job says it)
+        from .core.store.db_wait import waited_note
+        from .core.store.engine import describe_url
+
+        rep.notes.append(waited_note(describe_url(project.db_url), waited))
     return rep

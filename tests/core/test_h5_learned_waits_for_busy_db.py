@@ -17,8 +17,8 @@ import threading
 import time
 
 import pytest
-from defectgen import review_first, write_folder
 from db_holder import Holder
+from defectgen import review_first, write_folder
 from test_h4_suggest_waits_for_busy_db import (
     _consistent,
     _db,
@@ -70,10 +70,16 @@ def _all_stored_once(folder, count: int) -> None:
 
 def test_the_cli_learned_job_waits_for_a_database_held_past_the_busy_timeout(reviewed, capsys, monkeypatch):
     folder = reviewed
-    cli_while_held(["suggest", str(folder), "--learned", "--no-index", "--json"], _db(folder), monkeypatch)
+    lines = cli_while_held(["suggest", str(folder), "--learned", "--no-index", "--json"], _db(folder), monkeypatch)
     said = json.loads(capsys.readouterr().out)
-    count = said["learned"]["suggestions"] if "learned" in said else said["suggestions"]
+    report = said.get("learned", said)
+    count = report["suggestions"]
     assert count > 0
+    # its end says the wait in all, as the model job's does (it said nothing of it)
+    note = [ln for ln in lines if ln.startswith("note: the job waited ")]
+    assert len(note) == 1 and note[0].endswith(
+        f" in all for the project database {_db(folder)}, which another writer held"), lines
+    assert report["notes"] == [note[0].removeprefix("note: ")]
     _all_stored_once(folder, count)
     _consistent(folder)
 

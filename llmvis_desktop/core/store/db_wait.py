@@ -99,6 +99,12 @@ def waiting_words(kind: str, database: str, seconds: float, needs: str = SUGGEST
             f"{why}; the job goes on when it is free")
 
 
+def waited_note(database: str, seconds: float) -> str:
+    """A job's note at its end after it waited (``seconds`` in all): the model job's and the
+    learned suggester's alike."""
+    return f"the job waited {took(seconds)} in all for the project database {database}, which another writer held"
+
+
 def free_words(database: str, seconds: float) -> str:
     """What a job says once its wait is over."""
     return f"the project database {database} is free again after {took(seconds)}; the job goes on"
@@ -137,9 +143,10 @@ def wait_out(attempt: Callable[[], T], kind: str, database: str, since: float, t
 
 
 def store_waiting(attempt: Callable[[], T], database: str, token: CancelToken, say: Say,
-                  needs: str = SUGGESTIONS_NEED) -> T:
+                  needs: str = SUGGESTIONS_NEED, waited: Callable[[float], None] | None = None) -> T:
     """``attempt()`` (one transaction) with the store's full wait; one that found the
-    database held is tried again until it succeeds (:func:`wait_out`)."""
+    database held is tried again until it succeeds (:func:`wait_out`). ``waited``: given
+    the seconds from the first try to the stored one, when it waited."""
     began = time.monotonic()
     try:
         return attempt()
@@ -147,7 +154,10 @@ def store_waiting(attempt: Callable[[], T], database: str, token: CancelToken, s
         kind = wait_kind(exc)
         if kind is None:
             raise
-    return wait_out(attempt, kind, database, began, token, say, needs)
+    result = wait_out(attempt, kind, database, began, token, say, needs)
+    if waited is not None:
+        waited(time.monotonic() - began)
+    return result
 
 
 def write_waiting(store: Store, work: Callable[[Session], T], token: CancelToken, say: Say,

@@ -22,7 +22,6 @@ from ..store.records import ImageFilter, ImageRecord, NewSuggestion, queue_filte
 from ..store.repo_suggest import same_request_done
 from ..errors import first_line, is_connection_lost, is_disk_full
 from ..tasks import Cancelled, CancelToken, Progress, ProgressFn, no_progress
-from ..wording import took
 from . import cores_saved, job_log
 from .discovery import ModelInfo, ModelRefused
 from .cores import CoreShare, usable_cores
@@ -299,10 +298,10 @@ def run_suggest(
                     report.messages.append(no_score_words(no_text.score))
             report.not_stored(committer.stale_labels, committer.dropped, committer.renewed)
             if committer.waited_s >= 1:  # (said as it waited; said again with the result)
+                from ..store.db_wait import waited_note
                 from ..store.engine import describe_url
 
-                report.notes.append(f"the job waited {took(committer.waited_s)} in all for the project database "
-                                    f"{describe_url(project.db_url)}, which another writer held")
+                report.notes.append(waited_note(describe_url(project.db_url), committer.waited_s))
             report.strips_tiled = tiler.tiled if tiler else []
         finally:
             if share is not None:  # a cancelled job measured something too

@@ -379,7 +379,8 @@ class LearnedSuggester(Readiness):
         ``include_repairs`` or ``flt`` asks for them (``outcome["repair_outputs"]`` counts them).
         A batch that finds the database held by another writer past its wait is kept and
         stored once it is free, the wait said as a ``Progress.waiting`` report of the
-        suggest stage (:mod:`..store.db_wait`, as the model jobs); ``token`` cancels the wait."""
+        suggest stage (:mod:`..store.db_wait`, as the model jobs; ``outcome["waited_s"]``: the
+        seconds waited in all); ``token`` cancels the wait."""
         if self.model is None:
             train_cancellable(self, token, progress)
         if flt is None or not flt.statuses:  # a folder or text filter alone keeps to unreviewed images:
@@ -423,7 +424,8 @@ class LearnedSuggester(Readiness):
                     n, items, held, newer = db_wait.store_waiting(
                         partial(self._store, items, ran, hold, only_unsuggested, unreviewed_only, stats),
                         database, waits, lambda message, waiting, done=start: progress(
-                            Progress("suggest", done, len(ids), message, waiting=waiting)))
+                            Progress("suggest", done, len(ids), message, waiting=waiting)),
+                        waited=lambda s: outcome.update(waited_s=outcome.get("waited_s", 0.0) + s))
                     written += n
                     stored += len(({it.image_id for it in items} | set(ran.get("ids") or ()) - held) - newer)
                 count_batch(outcome, chunk, ran, held, items, newer)
