@@ -188,12 +188,14 @@ def learned_result_text(report, written: int, why: str = "") -> str:
     """The status bar's line when a learned job ends: "3 labels from 15 reviewed images
     (2.0 s); 31 new suggestions" (it said "1 labels", "1 new suggestions"); with none,
     ``why`` (:func:`~..core.suggest.learned_outcome.why_none`): "0 new suggestions: all 9
-    images it suggests for already have this fit's suggestions"."""
+    images it suggests for already have this fit's suggestions". A network loaded as saved
+    for the same reviewed set: "(the saved fit reused)", not the "(0.0 s)" of no fit."""
     from ..core.wording import plural
 
     n = len(report.labels)
+    spent = "the saved fit reused" if getattr(report, "reused", False) else f"{report.seconds:.1f} s"
     text = (f"Learned suggester: {n} {plural(n, 'label')} from {report.images} "
-            f"{plural(report.images, 'reviewed image')} ({report.seconds:.1f} s); "
+            f"{plural(report.images, 'reviewed image')} ({spent}); "
             f"{written:,} new {plural(written, 'suggestion')}" + (f": {why}" if why else ""))
     short = getattr(report, "not_learned", ())  # no card of them: said (the readiness line is hidden meanwhile)
     if short:

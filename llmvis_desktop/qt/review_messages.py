@@ -135,11 +135,13 @@ def clash_note(clashed, exclusive, now) -> str:
 
 def kept_note(decided, mine, unshown: int = 0, left: str = "") -> str:
     """Enter after labels set by hand: "Kept your labels: crack; 2 label cards rejected"
-    (the cards of the labels kept accepted, the others rejected: none added)."""
+    (the cards of the labels kept accepted, the others rejected: none added); every label
+    taken off by hand: "Kept the image without labels, as you left it; ..." (it said "Kept
+    your labels: none")."""
     caption = [d for d in decided if d.kind == "caption"]
     n = sum(1 for d in decided if d.kind == "label" and d.outcome == "rejected")
     text = "Accepted the suggested caption; kept" if caption and caption[0].outcome != "edited" else "Kept"
-    text += f" your labels: {', '.join(mine) if mine else 'none'}"
+    text += f" your labels: {', '.join(mine)}" if mine else " the image without labels, as you left it"
     text += f"; {n} label card{'s' if n != 1 else ''} rejected." if n else "."
     if caption and caption[0].outcome == "edited":
         text += " Kept the image's caption; the suggested caption is recorded as edited to it."

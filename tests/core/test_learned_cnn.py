@@ -133,6 +133,7 @@ def test_suggester_uses_the_cnn_saves_it_and_reuses_it(tmp_path):
         sugg = LearnedSuggester(p, cnn_config=cfg)  # auto: 10 per label reach the CNN's bar
         report = sugg.train()
         assert sugg.kind == "cnn" and sugg.model_id == "learned:cnn-v1" and report.images == 40
+        assert not report.reused  # (trained)
         assert isinstance(sugg.model, CombinedModel) and sugg.model.labels == sorted(CLASSES)
         assert sugg._model_path is not None and sugg._model_path.exists()
         kept = len(sugg._inputs_cache)
@@ -156,6 +157,7 @@ def test_suggester_uses_the_cnn_saves_it_and_reuses_it(tmp_path):
         finally:
             CNNModel.fit = orig
         assert calls == [] and r2.revision == report.revision
+        assert r2.reused  # (the window's line says so, not the "(0.0 s)" of no fit)
         assert [(s.image_id, s.value, s.score) for s in again.predict(todo)] == \
             [(s.image_id, s.value, s.score) for s in first]
 

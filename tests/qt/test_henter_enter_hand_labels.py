@@ -73,7 +73,8 @@ def test_a_label_set_and_removed_by_hand_still_counts(qtbot, window, labelled_fo
     QTest.keyClick(win.grid, Qt.Key.Key_Return)
     labels, outcomes = _state(labelled_folder, cur)
     assert labels == () and outcomes == {"ok": "rejected", "crack": "rejected"}
-    assert "Kept your labels: none; 2 label cards rejected" in win.statusBar().currentMessage()
+    # (it said "Kept your labels: none")
+    assert "Kept the image without labels, as you left it; 2 label cards rejected." in win.statusBar().currentMessage()
 
 
 def test_a_chip_counts_and_a_new_visit_does_not(qtbot, window, labelled_folder):

@@ -100,3 +100,14 @@ def test_the_line_at_the_end_of_a_learned_job_names_the_labels_not_learned():
     assert learned_result_text(report, 31) == (
         "Learned suggester: 3 labels from 16 reviewed images (2.0 s); 31 new suggestions; "
         "not learned yet: 'pitting' needs 5 more reviewed images, 'stain' needs 1 more")
+
+
+def test_the_line_at_the_end_says_a_saved_fit_was_reused_not_its_time():
+    """A network loaded as saved for the same reviewed set: it said "(0.0 s)", the time of
+    no fit."""
+    from llmvis_desktop.core.suggest.learned import TrainReport
+    from llmvis_desktop.qt.learned_holder import learned_result_text
+
+    report = TrainReport(40, ("crack", "ok"), (), "r", 0.04, 40, reused=True)
+    assert learned_result_text(report, 7) == (
+        "Learned suggester: 2 labels from 40 reviewed images (the saved fit reused); 7 new suggestions")

@@ -88,6 +88,8 @@ class TrainReport:
     unreadable: tuple[str, ...] = ()
     #: the taxonomy's labels not learned, each with how many more reviewed images it needs
     not_learned: tuple[tuple[str, int], ...] = ()
+    #: the network was the saved fit of this reviewed set, loaded (not trained): ``seconds`` is no fit's time
+    reused: bool = False
 
 
 class LearnedSuggester(Readiness):
@@ -194,8 +196,9 @@ class LearnedSuggester(Readiness):
         }, sort_keys=True)
         revision = hashlib.sha1(key.encode()).hexdigest()[:12]
         progress(Progress("train", 0, 1, f"fitting {len(labels)} labels"))
+        reused = False
         if use_cnn:
-            net, ref = fit_or_load(self._inputs, self._model_path, X[1], Y, labels, revision, total, recs, check,
+            net, ref, reused = fit_or_load(self._inputs, self._model_path, X[1], Y, labels, revision, total, recs, check,
                                    lambda d, t: progress(Progress("train", d, t, f"fitting a network for {len(labels)} labels")))
             lin = LabelModel(l2=self.l2).fit(X[0], Y, labels, check)
             if self.self_train is not None:
@@ -222,7 +225,8 @@ class LearnedSuggester(Readiness):
         have = {k: sum(k in r.labels for r in recs) for k in counts if k not in labels}
         short = tuple((k, max(1, self.min_per_label - v)) for k, v in sorted(have.items()))
         return TrainReport(len(recs), tuple(labels), skipped, revision, time.perf_counter() - t0,
-                           sum(c is not None for c in self._ref_captions), unreadable, short)
+                           sum(c is not None for c in self._ref_captions), unreadable, short,
+                           reused and self.self_train is None)  # (self-training fits a network again)
 
     def _drop_unreadable(self, labels, recs, counts, skipped, unreadable):
         """Unreadable reviewed files (deleted or moved outside the tool, not re-indexed yet)

@@ -90,18 +90,19 @@ def load_fitted(path: Optional[Path], revision: str):
 
 
 def fit_or_load(inputs: CNNInputs, path: Optional[Path], arr: np.ndarray, Y: np.ndarray, labels, revision: str,
-                total: int, recs, check, on_step) -> tuple[CNNModel, np.ndarray]:
+                total: int, recs, check, on_step) -> tuple[CNNModel, np.ndarray, bool]:
     """The network for this reviewed set (the saved one when its revision matches, else a
-    new fit, resumed from a stopped one's checkpoint, then saved) and the reviewed images' unit embeddings for caption retrieval."""
+    new fit, resumed from a stopped one's checkpoint, then saved), the reviewed images' unit
+    embeddings for caption retrieval, and whether it was the saved one (not trained)."""
     loaded = load_fitted(path, revision)
     if loaded is not None and loaded[0].labels == list(labels) and len(loaded[1]["ref_embed"]) == len(arr):
-        return loaded[0], unit_rows(loaded[1]["ref_embed"])
+        return loaded[0], unit_rows(loaded[1]["ref_embed"]), True
     # a killed or cancelled fit of this reviewed set goes on from its last checkpoint
     model = CNNModel(inputs.cfg).fit(arr, Y, labels, check, on_step, checkpoint=partial_path(path), key=revision)
     emb = model.embed(arr)
     save_fitted(path, model, revision, total, [r.id for r in recs],
                 [r.caption if (r.caption or "").strip() else None for r in recs], emb)
-    return model, unit_rows(emb)
+    return model, unit_rows(emb), False
 
 
 class CombinedModel:

@@ -67,7 +67,7 @@ def self_train(sugg, cfg: SelfTrainConfig, net, lin: LabelModel, X: tuple, Y: np
     if cfg.refit in ("both", "cnn"):
         chosen = [[pool[keep[i]].id, pool[keep[i]].mtime_ns, Yp[j].tolist()] for j, i in enumerate(sel)]
         rev2 = hashlib.sha1(json.dumps([revision, chosen]).encode()).hexdigest()[:12]
-        net, _ = fit_or_load(sugg._inputs, self_trained_path(sugg._model_path), np.concatenate([X[1], Cp[sel]]),
+        net, _, _ = fit_or_load(sugg._inputs, self_trained_path(sugg._model_path), np.concatenate([X[1], Cp[sel]]),
                              Y2, labels, rev2, total, recs, check,
                              lambda d, t: progress(Progress("train", d, t, "fitting the network again with "
                                                             f"{len(sel)} pseudo-labelled unreviewed images")))
