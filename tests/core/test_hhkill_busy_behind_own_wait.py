@@ -7,10 +7,10 @@ window, which was only waiting like them. The refusal now says what holds the fi
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from db_holder import Holder
+from lockwait import lock_watch
 from sqlalchemy import text
 
 from llmvis_desktop.core.project import Project
@@ -36,11 +36,12 @@ def test_a_write_queued_behind_our_own_waiting_write_names_the_other_holder(png_
             except Exception as exc:  # (the holder may outlast the wait: what it says is not the point)
                 failed.append(exc)
 
-        with Holder(db):
+        with Holder(db), lock_watch(None) as watch:
             t = threading.Thread(target=background_write)
             t.start()
-            assert waiting.wait(10)
-            time.sleep(0.1)  # its BEGIN IMMEDIATE is waiting for the other process now
+            # its BEGIN IMMEDIATE is waiting for the other process now (seen, not slept for:
+            # a fixed 0.1 s let a slow thread be refused as "another job of this program")
+            assert watch.reached(t, waiting) == "waiting"
             with pytest.raises(Busy) as refused, noted_waits(300):
                 p.set_caption(first, "typed", "reviewer")
             said = str(refused.value)

@@ -58,8 +58,11 @@ def test_every_batch_is_read_inferred_and_committed_in_order(project, worker, mo
         return _rows(recs)
 
     chunks = _chunks(project, 3)  # 10 images: 3 + 3 + 3 + 1
+    # (a quick job: the whole run within one commit interval, made long here; the default
+    # 0.5 s from the committer's start was a wall-clock bet a slow runner could lose)
+    token = CancelToken()
     committer = run_batches(project, chunks, *_READ, infer, worker, lambda r, rows, f, n: seen.append(
-        ([x.id for x in r], len(rows), n)), CancelToken())
+        ([x.id for x in r], len(rows), n)), token, committer=GroupCommitter(project, every=3600, token=token))
     assert [s[0] for s in seen] == chunks and [s[2] for s in seen] == [3, 3, 3, 1]
     assert threads == {"llmvis-models"}  # inference ran on the model thread
     # records: the first batch's alone (its reading starts sooner), then a page (2 batches) per query

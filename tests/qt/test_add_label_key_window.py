@@ -22,7 +22,7 @@ def test_ctrl_shift_l_goes_to_the_add_box_from_the_grid(qtbot, window, tmp_path)
     win.activateWindow()
     for name in ("ok", "scratch", "crack"):
         win.grid.setFocus()
-        qtbot.waitUntil(win.grid.hasFocus, timeout=3000)
+        qtbot.waitUntil(win.grid.hasFocus, timeout=10000)
         QTest.keyClick(win.grid, Qt.Key.Key_L, CTRL_SHIFT)
         settle(qtbot)
         assert QApplication.focusWidget() is box, name
@@ -37,7 +37,7 @@ def test_ctrl_shift_l_goes_to_the_add_box_from_the_grid(qtbot, window, tmp_path)
     assert [d.name for d in project.labels()] == ["ok", "scratch", "crack"]
     # from the search box too (a text box keeps the plain keys, not this one)
     win.filter_bar.text.setFocus()
-    qtbot.waitUntil(win.filter_bar.text.hasFocus, timeout=3000)
+    qtbot.waitUntil(win.filter_bar.text.hasFocus, timeout=10000)
     QTest.keyClick(win.filter_bar.text, Qt.Key.Key_L, CTRL_SHIFT)
     settle(qtbot)
     assert QApplication.focusWidget() is box

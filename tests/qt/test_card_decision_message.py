@@ -16,7 +16,7 @@ def _cards(qtbot, win, project, image_id, items):
     ids = project.add_suggestions([NewSuggestion(image_id, *it) for it in items])
     win.review._refresh(image_id)
     panel = win.panel_ctl.suggestions
-    qtbot.waitUntil(lambda: all(panel.card(i) is not None for i in ids), timeout=3000)
+    qtbot.waitUntil(lambda: all(panel.card(i) is not None for i in ids), timeout=10000)
     return ids
 
 
@@ -31,7 +31,7 @@ def test_card_decisions_say_what_they_did(qtbot, window, labelled_folder):
     win.review._refresh(first)
     win.grid.setFocus()
     QTest.keyClick(win.grid, Qt.Key.Key_Return)  # Enter on the first image, then the second shown
-    qtbot.waitUntil(lambda: win.review.current.id == second, timeout=3000)
+    qtbot.waitUntil(lambda: win.review.current.id == second, timeout=10000)
     assert win.statusBar().currentMessage().startswith("Accepted the suggested caption and label ok")
     cap, lab = _cards(qtbot, win, project, second, [("caption", "a dented plate", "cap-a", 0.4),
                                                    ("label", "dent", "zero-shot-a", 0.3)])
@@ -71,7 +71,7 @@ def test_label_keys_say_what_they_did(qtbot, window, labelled_folder):
     win.review._refresh(first)
     win.grid.setFocus()
     QTest.keyClick(win.grid, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: win.review.current.id != first, timeout=3000)
+    qtbot.waitUntil(lambda: win.review.current.id != first, timeout=10000)
     name = win.review.current.relpath
     QTest.keyClick(win.grid, Qt.Key.Key_1)
     assert win.statusBar().currentMessage() == f"Added label scratch to {name}."

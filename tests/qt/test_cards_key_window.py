@@ -34,7 +34,7 @@ def test_the_first_pending_card_is_one_key_away(qtbot, window, labelled_folder):
     qtbot.waitUntil(lambda: panel.card(scratch) is not None, timeout=5000)
     win.activateWindow()
     win.grid.setFocus()
-    qtbot.waitUntil(win.grid.hasFocus, timeout=3000)
+    qtbot.waitUntil(win.grid.hasFocus, timeout=10000)
     assert _key(qtbot, Qt.Key.Key_S, CTRL_SHIFT) is panel.card(cap).accept_button
     # Tab: the caption card's Edit and Reject, then the next card's Accept
     seen = [_key(qtbot, Qt.Key.Key_Tab) for _ in range(3)]

@@ -34,23 +34,27 @@ def test_the_open_saves_off_the_gui_thread_and_quitting_saves(qtbot, window, ima
 
 def test_a_quit_during_a_slow_write_leaves_the_newest(qtbot, monkeypatch):
     """A write under way ends first, a copy waiting is dropped: the quit's config is the one kept."""
-    import time
-
     from llmvis_desktop.qt.config_saver import ConfigSaver
 
     written = []
     real = cfg_mod.save_config
+    under_way, quit_waits = threading.Event(), threading.Event()
 
     def slow(cfg, path=None):
         if threading.current_thread() is not threading.main_thread():
-            time.sleep(0.3)  # a slow disk: the quit comes while this is written
+            under_way.set()
+            assert quit_waits.wait(30)  # a slow disk: the quit comes while this is written
         written.append(cfg.reviewer)
         return real(cfg, path)
 
     monkeypatch.setattr(cfg_mod, "save_config", slow)
     saver = ConfigSaver()
+    real_wait = saver.wait
+    # (the quit's wait for the write under way ends it: events, not a 0.3 s write and a
+    # 0.05 s sleep, which a loaded machine overran: "b" or nothing taken up before the quit)
+    saver.wait = lambda timeout=None: (quit_waits.set(), real_wait(timeout))[1]
     saver.save_soon(cfg_mod.Config(reviewer="a"))
-    time.sleep(0.05)
+    assert under_way.wait(30)  # "a" is being written
     saver.save_soon(cfg_mod.Config(reviewer="b"))  # waits behind "a"; the quit makes it stale
     saver.save_now(cfg_mod.Config(reviewer="quit"))
     assert saver.wait(5)

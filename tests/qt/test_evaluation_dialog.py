@@ -182,7 +182,7 @@ def test_label_bars_tooltips_give_exact_numbers(qtbot):
     row, band = bars.bands()[1]
     pos = QPoint(10, int(band.center().y()))
     QApplication.sendEvent(bars, QHelpEvent(QEvent.Type.ToolTip, pos, bars.mapToGlobal(pos)))
-    qtbot.waitUntil(QToolTip.isVisible, timeout=2000)
+    qtbot.waitUntil(QToolTip.isVisible, timeout=10000)
     assert row["label"] in QToolTip.text()
     # the table says the full label name too
     assert w.label_table.item(1, 0).toolTip() == "hairline crack along the weld seam (left side)"
@@ -198,9 +198,9 @@ def test_few_labels_and_scrolled_header(qtbot):
     # many labels, scrolled: the legend and axis stay at the top of the view
     w.set_report(_many_labels_report(25))
     sb = w.label_scroll.verticalScrollBar()
-    qtbot.waitUntil(lambda: sb.maximum() > 0, timeout=2000)
+    qtbot.waitUntil(lambda: sb.maximum() > 0, timeout=10000)
     sb.setValue(sb.maximum())
-    qtbot.waitUntil(lambda: w.label_bars.header_top() > 0, timeout=2000)
+    qtbot.waitUntil(lambda: w.label_bars.header_top() > 0, timeout=10000)
     assert w.label_bars.header_top() == -w.label_bars.y()
 
 

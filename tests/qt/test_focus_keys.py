@@ -17,7 +17,7 @@ from llmvis_desktop.core.project import Project
 def _focus(qtbot, win, widget):
     win.activateWindow()
     widget.setFocus(Qt.FocusReason.TabFocusReason)
-    qtbot.waitUntil(widget.hasFocus, timeout=3000)
+    qtbot.waitUntil(widget.hasFocus, timeout=10000)
 
 
 def _state(win):
@@ -107,7 +107,7 @@ def test_space_on_a_chip_keeps_the_focus_on_that_chip(qtbot, window, labelled_fo
     QTest.keyClick(chip, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: "(1)" in labels.chip("dent").text(), timeout=5000)
     new = labels.chip("dent")
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is new, timeout=3000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is new, timeout=10000)
     assert new.isChecked()
 
 
@@ -124,12 +124,12 @@ def test_a_teammates_rename_or_removal_of_the_focused_chip(qtbot, window, labell
         other.update_label("dent", new_name="dint", actor="alice")
     win.panel_ctl.reload_labels()
     qtbot.waitUntil(lambda: labels.chip("dint") is not None, timeout=5000)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is labels.chip("dint"), timeout=3000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is labels.chip("dint"), timeout=10000)
     with Project.open(labelled_folder) as other:
         other.remove_label("dint", force=True, actor="alice")
     win.panel_ctl.reload_labels()
     qtbot.waitUntil(lambda: labels.chip("dint") is None, timeout=5000)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is win.grid, timeout=3000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is win.grid, timeout=10000)
     assert not labels.add_edit.hasFocus()
 
 
@@ -141,17 +141,17 @@ def test_number_key_from_the_chip_menu(qtbot, window, labelled_folder):
     assert labels.key_for("ok") == "4"
     labels._ask_key = lambda name: None  # "no key": 4 is free for another label
     labels.request_key("ok")
-    qtbot.waitUntil(lambda: win.panel_ctl.taxonomy_running is None, timeout=3000)  # (one change at a time)
+    qtbot.waitUntil(lambda: win.panel_ctl.taxonomy_running is None, timeout=10000)  # (one change at a time)
     labels._ask_key = lambda name: "7"
     labels.request_key("ok")
-    qtbot.waitUntil(lambda: labels.key_for("ok") == "7", timeout=3000)
+    qtbot.waitUntil(lambda: labels.key_for("ok") == "7", timeout=10000)
     assert labels.chip("ok").text().startswith("7 \u00b7 ok")
     assert {d.name: d.shortcut for d in win.project.labels()}["ok"] == "7"
     labels._ask_key = lambda name: "1"  # held by "scratch": refused, said
     errors = []
     win.show_error = errors.append
     labels.request_key("ok")
-    qtbot.waitUntil(lambda: bool(errors), timeout=3000)  # (saved off the GUI thread)
+    qtbot.waitUntil(lambda: bool(errors), timeout=10000)  # (saved off the GUI thread)
     assert "already used" in errors[0] and labels.key_for("ok") == "7"
 
 
@@ -242,7 +242,7 @@ def test_tab_reaches_the_suggestion_cards_before_the_history(qtbot, window, labe
                                    NewSuggestion(cur, "caption", "a dent", "cap-a", score=0.6)])
     win.review._refresh(cur)
     panel = win.panel_ctl.suggestions
-    qtbot.waitUntil(lambda: all(panel.card(i) is not None for i in ids), timeout=3000)
+    qtbot.waitUntil(lambda: all(panel.card(i) is not None for i in ids), timeout=10000)
     seen = _tab_stops_from_grid(win)
     names = [f"{type(w).__name__}:{w.objectName()}" for w in seen]
     caption = max(seen.index(w) for w in seen if win.panel_ctl.caption.isAncestorOf(w))
@@ -269,7 +269,7 @@ def test_tab_from_the_history_goes_on_round_the_window(qtbot, window, labelled_f
                                    NewSuggestion(cur, "label", "scratch", "zero-shot-a", score=0.2)])
     win.review._refresh(cur)
     panel = win.panel_ctl.suggestions
-    qtbot.waitUntil(lambda: all(panel.card(i) is not None for i in ids), timeout=3000)
+    qtbot.waitUntil(lambda: all(panel.card(i) is not None for i in ids), timeout=10000)
     win.show()
     history = win.panel_ctl.history
     qtbot.waitUntil(lambda: any(w.isVisible() and w.focusPolicy() & Qt.FocusPolicy.TabFocus
@@ -277,7 +277,7 @@ def test_tab_from_the_history_goes_on_round_the_window(qtbot, window, labelled_f
     start = next(w for w in history.findChildren(QWidget)
                  if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.isVisible())
     start.setFocus(Qt.FocusReason.TabFocusReason)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is start, timeout=3000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is start, timeout=10000)
     seen = []
     for _ in range(60):
         QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
@@ -302,7 +302,7 @@ def test_tab_reaches_cards_beyond_the_pool_before_the_history(qtbot, window, lab
     ids = project.add_suggestions([NewSuggestion(cur, "caption", f"caption {k}", f"cap-{k}", score=0.5)
                                    for k in range(n)])
     win.review._refresh(cur)
-    qtbot.waitUntil(lambda: all(panel.card(i) is not None for i in ids), timeout=3000)
+    qtbot.waitUntil(lambda: all(panel.card(i) is not None for i in ids), timeout=10000)
     seen = _tab_stops_from_grid(win)
     accepts = [panel.card(i).accept_button for i in ids]
     later = [k for k, w in enumerate(seen) if win.panel_ctl.jobs.isAncestorOf(w) or w is win.panel_ctl.jobs

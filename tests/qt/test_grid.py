@@ -272,5 +272,5 @@ def test_resizing_the_window_keeps_the_current_image_in_view(qtbot, window, tmp_
         assert grid.verticalScrollBar().value() > 0 or row == 60
         window.resize(1024, 700)
         qtbot.wait(100)
-        qtbot.waitUntil(in_view, timeout=3000)
+        qtbot.waitUntil(in_view, timeout=10000)
         assert grid.currentIndex().row() == row

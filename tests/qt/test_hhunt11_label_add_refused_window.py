@@ -21,7 +21,7 @@ def _type_label(qtbot, win, name):
     box = win.panel_ctl.labels.add_edit
     win.activateWindow()
     box.setFocus(Qt.FocusReason.MouseFocusReason)
-    qtbot.waitUntil(box.hasFocus, timeout=3000)
+    qtbot.waitUntil(box.hasFocus, timeout=10000)
     QTest.keyClicks(box, name)
     QTest.keyClick(box, Qt.Key.Key_Return)
     return box
@@ -44,7 +44,7 @@ def test_a_label_refused_by_a_full_disk_stays_in_the_box(qtbot, window, tmp_path
     assert box.text() == "hairline crack"
     monkeypatch.undo()  # space freed: back in the box (the focus went back to the grid), Enter adds it
     box.setFocus(Qt.FocusReason.MouseFocusReason)
-    qtbot.waitUntil(box.hasFocus, timeout=3000)
+    qtbot.waitUntil(box.hasFocus, timeout=10000)
     QTest.keyClick(box, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: [d.name for d in project.labels()] == ["hairline crack"], timeout=10000)
     qtbot.waitUntil(lambda: win.panel_ctl.taxonomy_running is None, timeout=10000)

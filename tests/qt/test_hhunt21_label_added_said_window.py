@@ -13,7 +13,7 @@ def _add(qtbot, win, name):
     box = win.panel_ctl.labels.add_edit
     win.activateWindow()
     box.setFocus(Qt.FocusReason.TabFocusReason)
-    qtbot.waitUntil(box.hasFocus, timeout=3000)
+    qtbot.waitUntil(box.hasFocus, timeout=10000)
     QTest.keyClicks(box, name)
     QTest.keyClick(box, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: win.panel_ctl.taxonomy_running is None, timeout=10000)

@@ -88,7 +88,7 @@ def test_a_caption_refused_on_moving_on_while_rows_are_read_again_is_tried_once(
     editor.edit.setPlainText("typed during the outage")
     win.model.refresh_all()
     win.review.next()
-    qtbot.waitUntil(lambda: win.review.current.id == first.id, timeout=3000)  # back on it
+    qtbot.waitUntil(lambda: win.review.current.id == first.id, timeout=10000)  # back on it
     qtbot.wait(200)
     assert len(errors) == 1, errors
     assert editor.text() == "typed during the outage" and editor.is_dirty()

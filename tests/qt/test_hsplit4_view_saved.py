@@ -39,7 +39,7 @@ def test_a_change_of_sort_and_filter_is_written_at_once_off_the_gui_thread(qtbot
     key = f"view:{window.review.reviewer_name()}"
     _choose(window, "New", "uncertainty", descending=True)  # three changes in a row
     want = {"statuses": ["new"], "sort": "uncertainty", "descending": True}
-    qtbot.waitUntil(lambda: _stored(image_folder, key) == want, timeout=3000)  # the project still open
+    qtbot.waitUntil(lambda: _stored(image_folder, key) == want, timeout=10000)  # the project still open
     qtbot.wait(2 * window.review.VIEW_SAVE_MS)
     assert writes == [(want, False)]  # one write for the burst, on the saver's thread
     window.close_project()  # the same view: not written again

@@ -305,7 +305,7 @@ def test_ask_the_image_keep_as_note(qtbot, window, ready_folder, monkeypatch):
     # key guard (Return for the box, not Accept) goes on it as it takes the focus
     win.activateWindow()
     ask.setFocus(Qt.FocusReason.MouseFocusReason)
-    qtbot.waitUntil(ask.hasFocus, timeout=3000)
+    qtbot.waitUntil(ask.hasFocus, timeout=10000)
     ask.setText("is there a scratch?")
     with qtbot.waitSignal(win.suggest_ctl.asker.answer_ready, timeout=10000):
         QTest.keyClick(ask, Qt.Key.Key_Return)
@@ -351,7 +351,7 @@ def test_the_current_image_catches_up_while_a_model_job_runs(qtbot, window, read
     project = open_and_index(qtbot, win, ready_folder)
     cur = next(i for i in project.image_ids() if project.image(i).review_status == "new")
     win.grid.select_row(win.model.row_of(cur))
-    qtbot.waitUntil(lambda: win.review.current is not None and win.review.current.id == cur, timeout=3000)
+    qtbot.waitUntil(lambda: win.review.current is not None and win.review.current.id == cur, timeout=10000)
     panel = win.panel_ctl.suggestions
     assert panel.is_empty()
     release = threading.Event()

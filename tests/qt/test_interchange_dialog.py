@@ -198,7 +198,7 @@ def test_closing_the_project_closes_its_export_dialog(qtbot, window, image_folde
     assert dlg is not None and dlg.isVisible()
     win.project_ctl.close_project()
     assert not dlg.isVisible()
-    qtbot.waitUntil(lambda: win.panel_ctl.interchange_dialog is None, timeout=3000)
+    qtbot.waitUntil(lambda: win.panel_ctl.interchange_dialog is None, timeout=10000)
 
 
 def test_the_dialog_exports_the_history_and_never_imports_it(qtbot, labelled_folder, tmp_path):
@@ -274,7 +274,7 @@ def test_esc_leaves_a_running_export_in_the_jobs_panel(qtbot, window, image_fold
     assert "closing this window leaves it running" in dlg.summary.toPlainText()
     qtbot.waitUntil(lambda: job.last_progress is not None and job.last_progress.done > 5, timeout=10000)
     QTest.keyClick(dlg, Qt.Key.Key_Escape)
-    qtbot.waitUntil(lambda: win.panel_ctl.interchange_dialog is None, timeout=3000)
+    qtbot.waitUntil(lambda: win.panel_ctl.interchange_dialog is None, timeout=10000)
     assert job.is_active and calls == ["started"]
     assert "Jobs panel" in win.statusBar().currentMessage()
     assert win.panel_ctl.jobs.has_job(str(job.id))
@@ -312,7 +312,7 @@ def test_the_dialog_remembers_its_choices(qtbot, window, image_folder, tmp_path,
         dlg.start()
     assert ran and ran[0][0] == "yolo"
     dlg.close()
-    qtbot.waitUntil(lambda: win.panel_ctl.interchange_dialog is None, timeout=3000)
+    qtbot.waitUntil(lambda: win.panel_ctl.interchange_dialog is None, timeout=10000)
 
     win.act_import.trigger()
     qtbot.waitUntil(lambda: getattr(win.panel_ctl, "interchange_dialog", None) is not None and win.panel_ctl.interchange_dialog.current_mode() == "import", timeout=5000)  # (opens once its settings were read)

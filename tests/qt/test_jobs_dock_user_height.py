@@ -33,7 +33,7 @@ def _drag_top_edge(qtbot, window, dock, dy: int) -> None:
 def _run_a_job(qtbot, window, panel, during=None):
     release = threading.Event()
     job = window.jobs.start("long job", lambda token, progress: release.wait(30))
-    qtbot.waitUntil(lambda: panel.has_job(str(job.id)), timeout=3000)
+    qtbot.waitUntil(lambda: panel.has_job(str(job.id)), timeout=10000)
     _settle(qtbot)
     if during is not None:
         during()

@@ -70,7 +70,7 @@ def test_a_done_line_that_wraps_to_more_lines_in_a_narrower_window_is_shown_whol
     window.resize(960, 540)  # the window's smallest supported size
     qtbot.waitUntil(lambda: label.width() < wide_width and label.height() >= label.heightForWidth(label.width())
                     and label.visibleRegion().boundingRect().height() >= label.heightForWidth(label.width()),
-                    timeout=3000)
+                    timeout=10000)
     assert label.height() // label.fontMetrics().lineSpacing() > wide_lines  # it did wrap to more lines
     assert panel.height() >= panel.wanted_height()
     shots = os.environ.get("LLMVIS_SHOTS")

@@ -17,7 +17,7 @@ def test_painting_runs_the_key_guard_on_no_unfocused_widget(qtbot, window, label
     qtbot.waitUntil(lambda: win.review.current is not None, timeout=5000)
     win.activateWindow()
     win.grid.setFocus(Qt.FocusReason.OtherFocusReason)
-    qtbot.waitUntil(win.grid.hasFocus, timeout=3000)
+    qtbot.waitUntil(win.grid.hasFocus, timeout=10000)
     filtered = []
     real = win._guard.eventFilter
 
@@ -36,7 +36,7 @@ def test_painting_runs_the_key_guard_on_no_unfocused_widget(qtbot, window, label
         a.triggered.connect(lambda *_, k=k: fired.append(k))
     chip = win.panel_ctl.labels.chip("scratch")
     chip.setFocus(Qt.FocusReason.TabFocusReason)
-    qtbot.waitUntil(chip.hasFocus, timeout=3000)
+    qtbot.waitUntil(chip.hasFocus, timeout=10000)
     QTest.keyClick(chip, Qt.Key.Key_Return)
     assert fired == []
     assert "scratch" in win.review.current.labels

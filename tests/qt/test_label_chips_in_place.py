@@ -42,7 +42,7 @@ def test_a_teammates_new_label_adds_one_chip_and_keeps_the_others(panel, qtbot):
     before = {d.name: panel.chip(d.name) for d in defs}
     panel.set_checked(["label 03"])
     before["label 05"].setFocus(Qt.FocusReason.TabFocusReason)
-    qtbot.waitUntil(lambda: before["label 05"].hasFocus(), timeout=2000)
+    qtbot.waitUntil(lambda: before["label 05"].hasFocus(), timeout=10000)
     new = LabelDef(99, "hairline", "#000075", None, "", 2)  # between label 02 and label 03 by position
     rebuilt = []
     panel.chipsRebuilt.connect(lambda: rebuilt.append(1))
@@ -85,7 +85,7 @@ def test_rename_recolor_and_remove_change_only_those_chips(panel, qtbot):
 def test_a_removed_focused_chip_gives_the_keys_back_to_the_review(panel, qtbot):
     defs = _defs(35)
     panel.chip("label 05").setFocus(Qt.FocusReason.TabFocusReason)
-    qtbot.waitUntil(lambda: panel.chip("label 05").hasFocus(), timeout=2000)
+    qtbot.waitUntil(lambda: panel.chip("label 05").hasFocus(), timeout=10000)
     with qtbot.waitSignal(panel.finished, timeout=10000):
         panel.set_labels([d for d in defs if d.name != "label 05"], {})
     assert panel.chip("label 05") is None

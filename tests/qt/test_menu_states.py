@@ -107,15 +107,19 @@ def test_reindex_is_disabled_while_the_folder_is_indexed(qtbot, window, labelled
     assert window.act_reindex.isEnabled()
     gate, real = threading.Event(), project.index
     project.index = lambda *a, **k: (gate.wait(20), real(*a, **k))[1]
+    ended = []
+    window.jobs.job_finished.connect(ended.append)
     try:
         window.start_index()
-        qtbot.waitUntil(lambda: window.index_job is not None and window.index_job.is_active, timeout=3000)
+        qtbot.waitUntil(lambda: window.index_job is not None and window.index_job.is_active, timeout=10000)
         settle(qtbot)
         _show_menus(window)
         assert not window.act_reindex.isEnabled() and _says_why(window.act_reindex, "being indexed")
     finally:
         gate.set()
-    qtbot.waitUntil(lambda: not window.index_job.is_active, timeout=20000)
+    # its end handled here (the menus follow it then): the job's state is set on its own
+    # thread before its signals reach the GUI thread
+    qtbot.waitUntil(lambda: window.index_job in ended, timeout=20000)
     settle(qtbot)
     assert window.act_reindex.isEnabled() and window.act_reindex.statusTip() == ""
 

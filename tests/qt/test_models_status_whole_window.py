@@ -32,9 +32,9 @@ def test_the_status_line_stays_whole_at_the_minimum_height(qtbot, tmp_path):
             dlg.status_label.setText(text)
             for width in (1024, dlg.minimumWidth()):
                 dlg.resize(width, 1)  # as small as it goes: its minimum height
-                qtbot.waitUntil(lambda: dlg.height() == dlg.minimumHeight(), timeout=3000)
+                qtbot.waitUntil(lambda: dlg.height() == dlg.minimumHeight(), timeout=10000)
                 qtbot.wait(50)
                 _whole(dlg)
         dlg.status_label.setText("Rescanned.")  # a short line again: the minimum comes back down
-        qtbot.waitUntil(lambda: dlg.minimumHeight() < 330, timeout=3000)
+        qtbot.waitUntil(lambda: dlg.minimumHeight() < 330, timeout=10000)
         dlg.close()

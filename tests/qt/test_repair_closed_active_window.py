@@ -12,7 +12,7 @@ from qthelpers import make_images, open_and_index  # noqa: E402
 def _open(qtbot, win):
     win.show()
     win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow, timeout=3000)
+    qtbot.waitUntil(win.isActiveWindow, timeout=10000)
     win.grid.select_row(0)
     qtbot.waitUntil(lambda: win.panel_ctl.record is not None, timeout=5000)
     win.grid.setFocus()
@@ -20,7 +20,7 @@ def _open(qtbot, win):
     dlg = win.panel_ctl.repair_dialog
     assert dlg.wait_loaded()
     dlg.activateWindow()
-    qtbot.waitUntil(dlg.isActiveWindow, timeout=3000)
+    qtbot.waitUntil(dlg.isActiveWindow, timeout=10000)
     return dlg
 
 

@@ -48,7 +48,7 @@ def test_undo_repair_asks_and_unlinks(qtbot, window, tmp_path, monkeypatch, answ
     window.review.undo()
     assert len(asked) == 1
     if answer == "Cancel":
-        qtbot.waitUntil(lambda: stack.canUndo(), timeout=3000)  # the stack is put back
+        qtbot.waitUntil(lambda: stack.canUndo(), timeout=10000)  # the stack is put back
         assert len(project.repairs(src_id)) == 1
         assert res.output_path.is_file()
         assert not any(e.action == "unrepair" for e in project.history(src_id))

@@ -22,7 +22,7 @@ def test_enter_accepts_the_best_label_card_not_every_one(qtbot, window, labelled
                                    NewSuggestion(cur, "label", "crack", "zero-shot-b", score=0.19)])
     win.review._refresh(cur)
     panel = win.panel_ctl.suggestions
-    qtbot.waitUntil(lambda: all(panel.card(i) is not None for i in ids), timeout=3000)
+    qtbot.waitUntil(lambda: all(panel.card(i) is not None for i in ids), timeout=10000)
     messages = []
     win.review.message.connect(messages.append)
     win.grid.setFocus()
@@ -80,7 +80,7 @@ def test_redo_of_an_image_no_longer_listed_leaves_the_place_alone(qtbot, window,
     open_and_index(qtbot, win, labelled_folder)
     fb = win.filter_bar
     fb.status.setCurrentIndex(fb.status.findText("Unreviewed"))
-    qtbot.waitUntil(lambda: win.model.rowCount() > 4, timeout=3000)
+    qtbot.waitUntil(lambda: win.model.rowCount() > 4, timeout=10000)
     total = win.model.rowCount()
     win.grid.select_row(0)
     win.grid.setFocus()
@@ -89,7 +89,7 @@ def test_redo_of_an_image_no_longer_listed_leaves_the_place_alone(qtbot, window,
     # the filter applied again: the two drop out
     fb.status.setCurrentIndex(0)
     fb.status.setCurrentIndex(fb.status.findText("Unreviewed"))
-    qtbot.waitUntil(lambda: win.model.rowCount() == total - 2, timeout=3000)
+    qtbot.waitUntil(lambda: win.model.rowCount() == total - 2, timeout=10000)
     win.grid.select_row(0)
     place = win.review.current.id
     QTest.keyClick(win.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
@@ -117,12 +117,12 @@ def test_an_image_a_model_judged_clean_says_so_in_the_panel(qtbot, window, label
     assert "learned:handcrafted-v6 (revision abc123) scored this image and judged it free of every label" in text
     assert "(dent, scratch)" in text and "No suggestions for this image yet" not in text
     win.grid.select_row(win.model.row_of(other))
-    qtbot.waitUntil(lambda: win.review.current.id == other, timeout=3000)
+    qtbot.waitUntil(lambda: win.review.current.id == other, timeout=10000)
     assert "No suggestions for this image yet" in win.panel_ctl.suggestions.placeholder.text()
     # a card on the image: the cards, not the verdict
     project.add_suggestions([NewSuggestion(cur, "caption", "a tile", "cap-a", score=0.5)])
     win.grid.select_row(win.model.row_of(cur))
-    qtbot.waitUntil(lambda: win.review.current.id == cur, timeout=3000)
+    qtbot.waitUntil(lambda: win.review.current.id == cur, timeout=10000)
     assert not win.panel_ctl.suggestions.is_empty()
 
 

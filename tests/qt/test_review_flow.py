@@ -105,7 +105,7 @@ def test_keyboard_review_with_undo_redo(qtbot, window, labelled_folder):
     # the history panel shows the current image's events
     win.grid.select_row(win.model.row_of(first.id))
     assert win.panel_ctl.history.placeholder.text().startswith("Loading")  # not another image's trail
-    qtbot.waitUntil(lambda: len(win.panel_ctl.history.entries()) == len(acts), timeout=3000)
+    qtbot.waitUntil(lambda: len(win.panel_ctl.history.entries()) == len(acts), timeout=10000)
 
 
 def test_accept_takes_pending_suggestions(qtbot, window, labelled_folder):
@@ -135,7 +135,7 @@ def test_accept_takes_pending_suggestions(qtbot, window, labelled_folder):
         sids = [s.id for s in p.suggestions(rec.id)]
     win.panel_ctl.flush_history()
     panel = win.panel_ctl.suggestions
-    qtbot.waitUntil(lambda: all(panel.card(i) is not None and panel.card(i).pending for i in sids), timeout=3000)
+    qtbot.waitUntil(lambda: all(panel.card(i) is not None and panel.card(i).pending for i in sids), timeout=10000)
     # accepting again takes them again (it used to find nothing pending: reviewed, empty)
     key(win, Qt.Key.Key_Return)
     with db(labelled_folder) as p:
@@ -153,7 +153,7 @@ def test_a_rejected_card_is_its_own_undo_step(qtbot, window, labelled_folder):
     second_id = project.image_ids()[1]
     (sid,) = project.add_suggestions([NewSuggestion(second_id, "caption", "a crack", "model:test", score=0.5)])
     win.grid.select_row(win.model.row_of(second_id))
-    qtbot.waitUntil(lambda: win.review.current is not None and win.review.current.id == second_id, timeout=3000)
+    qtbot.waitUntil(lambda: win.review.current is not None and win.review.current.id == second_id, timeout=10000)
     assert win.review.decide_suggestion(sid, "rejected")
     with db(labelled_folder) as p:
         assert p.suggestions(second_id)[0].outcome == "rejected"
@@ -175,12 +175,12 @@ def test_next_unreviewed_and_filter(qtbot, window, labelled_folder):
     # filter: reviewed only (SQL), then text filter on path
     fb = win.filter_bar
     fb.status.setCurrentIndex(fb.status.findText("Reviewed"))  # queried off the GUI thread
-    qtbot.waitUntil(lambda: win.model.rowCount() == 2, timeout=3000)
+    qtbot.waitUntil(lambda: win.model.rowCount() == 2, timeout=10000)
     fb.status.setCurrentIndex(fb.status.findText("Unreviewed"))
-    qtbot.waitUntil(lambda: win.model.rowCount() == 10, timeout=3000)
+    qtbot.waitUntil(lambda: win.model.rowCount() == 10, timeout=10000)
     fb.status.setCurrentIndex(0)
     fb.text.setText("img_003")
-    qtbot.waitUntil(lambda: win.model.rowCount() == 1, timeout=3000)
+    qtbot.waitUntil(lambda: win.model.rowCount() == 1, timeout=10000)
     # typing in the filter box never triggers the single-key shortcuts
     fb.text.setFocus()
     QTest.keyClicks(fb.text, "1")
@@ -188,7 +188,7 @@ def test_next_unreviewed_and_filter(qtbot, window, labelled_folder):
         assert all(not r.labels for r in p.images(p.image_ids()))
     fb.text.clear()
     fb.label.setCurrentIndex(fb.label.findData("scratch"))
-    qtbot.waitUntil(lambda: win.model.rowCount() == 0, timeout=3000)
+    qtbot.waitUntil(lambda: win.model.rowCount() == 0, timeout=10000)
 
 
 def test_locked_database_keeps_undo_consistent(qtbot, window, labelled_folder, monkeypatch):
@@ -396,7 +396,7 @@ def test_redo_of_delete_moves_on_as_delete_did(qtbot, window, labelled_folder):
     key(win, Qt.Key.Key_Delete)
     assert win.review.current.id != first.id
     key(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: win.review.current.id == first.id, timeout=3000)
+    qtbot.waitUntil(lambda: win.review.current.id == first.id, timeout=10000)
     win.review.redo()
     with db(labelled_folder) as p:
         assert p.image(first.id).review_status == "rejected"

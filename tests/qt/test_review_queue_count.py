@@ -20,19 +20,19 @@ def test_a_filtered_queue_counts_what_still_matches(qtbot, window, labelled_fold
                              for n, i in enumerate(ids)])
     fb = win.filter_bar
     fb.status.setCurrentIndex(fb.status.findText("Suggested"))
-    qtbot.waitUntil(lambda: win.model.rowCount() == 4, timeout=3000)
-    qtbot.waitUntil(lambda: fb.count_label.text() == f"4 of {total}", timeout=3000)
+    qtbot.waitUntil(lambda: win.model.rowCount() == 4, timeout=10000)
+    qtbot.waitUntil(lambda: fb.count_label.text() == f"4 of {total}", timeout=10000)
     win.grid.select_row(0)
     win.grid.setFocus()
     for _ in range(2):
         QTest.keyClick(win.grid, Qt.Key.Key_Return)
     assert win.model.rowCount() == 4  # the reviewer's place: the rows stay listed
-    qtbot.waitUntil(lambda: fb.count_label.text() == f"4 listed · 2 still match · {total} images", timeout=3000)
+    qtbot.waitUntil(lambda: fb.count_label.text() == f"4 listed · 2 still match · {total} images", timeout=10000)
     # the filter applied again lists only those that match: the plain count again
     fb.status.setCurrentIndex(0)
     fb.status.setCurrentIndex(fb.status.findText("Suggested"))
-    qtbot.waitUntil(lambda: win.model.rowCount() == 2, timeout=3000)
-    qtbot.waitUntil(lambda: fb.count_label.text() == f"2 of {total}", timeout=3000)
+    qtbot.waitUntil(lambda: win.model.rowCount() == 2, timeout=10000)
+    qtbot.waitUntil(lambda: fb.count_label.text() == f"2 of {total}", timeout=10000)
 
 
 def test_the_count_follows_the_rows_at_once_not_after_the_counts_query(qtbot, window, labelled_folder, monkeypatch):

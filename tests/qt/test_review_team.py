@@ -28,7 +28,7 @@ def _teammate(win):
 def _show_cards(qtbot, win, ids):
     win.review._refresh(win.review.current.id)
     panel = win.panel_ctl.suggestions
-    qtbot.waitUntil(lambda: all(panel.card(sid) is not None for sid in ids), timeout=3000)
+    qtbot.waitUntil(lambda: all(panel.card(sid) is not None for sid in ids), timeout=10000)
     win.grid.setFocus()
     return panel
 
@@ -154,7 +154,7 @@ def test_a_caption_that_fails_to_save_on_moving_on_is_kept(qtbot, window, labell
     monkeypatch.setattr(ra, "set_caption", _unreachable)
     editor.edit.setPlainText("long careful caption typed during the outage")
     win.review.next()  # what Right / J does: moving on saves the typing first
-    qtbot.waitUntil(lambda: win.review.current.id == first.id, timeout=3000)  # back on it
+    qtbot.waitUntil(lambda: win.review.current.id == first.id, timeout=10000)  # back on it
     assert errors and "Connection refused" in errors[-1]
     assert editor.text() == "long careful caption typed during the outage" and editor.is_dirty()
     assert "Stayed on" in win.statusBar().currentMessage()
@@ -179,7 +179,7 @@ def test_a_caption_typed_while_a_teammate_holds_the_lock_is_kept(qtbot, window, 
     try:
         editor.edit.setPlainText("caption typed while the import runs")
         key(win, Qt.Key.Key_J)
-        qtbot.waitUntil(lambda: win.review.current.id == first.id, timeout=3000)
+        qtbot.waitUntil(lambda: win.review.current.id == first.id, timeout=10000)
         assert editor.text() == "caption typed while the import runs"
         key(win, Qt.Key.Key_Return)  # Accept waits too: nothing typed is set aside
         assert win.review.current.id == first.id and editor.is_dirty()
@@ -209,7 +209,7 @@ def test_a_card_edit_whose_card_was_replaced_is_kept_in_the_caption_editor(qtbot
         job.add_suggestions([NewSuggestion(cur, "caption", "a dented plate", "learned:v1", 0.7,
                                            model_revision="r2")], replaces="learned")
     win.review.next()
-    qtbot.waitUntil(lambda: win.review.current.id == cur, timeout=3000)
+    qtbot.waitUntil(lambda: win.review.current.id == cur, timeout=10000)
     assert "Your text is in the caption editor" in win.last_error_box.text()
     caption = win.panel_ctl.caption
     assert caption.text() == "a plate with a long scratch" and caption.is_dirty()

@@ -25,7 +25,7 @@ def _with_cards(qtbot, win, project):
                                         NewSuggestion(cur, "label", "dent", "model:test", score=0.8)])
     win.review._refresh(cur)
     panel = win.panel_ctl.suggestions
-    qtbot.waitUntil(lambda: panel.card(cap) is not None and panel.card(lab) is not None, timeout=3000)
+    qtbot.waitUntil(lambda: panel.card(cap) is not None and panel.card(lab) is not None, timeout=10000)
     win.grid.setFocus()
     return cur, cap, lab
 
@@ -86,7 +86,7 @@ def test_a_card_edit_is_saved_when_the_reviewer_moves_on(qtbot, window, labelled
     cur, cap, _lab = _with_cards(qtbot, win, project)
     _edit_card(qtbot, win, cap, " with a long weld seam")
     win.grid.select_row(win.model.row_of(cur) + 1)  # a click on the next thumbnail
-    qtbot.waitUntil(lambda: win.review.current.id != cur, timeout=3000)
+    qtbot.waitUntil(lambda: win.review.current.id != cur, timeout=10000)
     rec, outcomes = _state(labelled_folder, cur)
     assert rec.caption == "model caption with a long weld seam"
     assert outcomes["model caption"] == ("edited", "model caption with a long weld seam")
@@ -160,7 +160,7 @@ def test_the_keys_go_back_to_the_review_after_a_card_or_a_new_label(qtbot, windo
     row = win.model.row_of(win.review.current.id)
     QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_J)
     assert win.model.row_of(win.review.current.id) == row + 1
-    qtbot.waitUntil(lambda: "burn" in [d.name for d in project.labels()], timeout=3000)  # (saved off the GUI thread)
+    qtbot.waitUntil(lambda: "burn" in [d.name for d in project.labels()], timeout=10000)  # (saved off the GUI thread)
 
 
 def test_enter_decides_no_card_when_the_suggestions_dock_is_closed(qtbot, window, labelled_folder):

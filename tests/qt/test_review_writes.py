@@ -139,7 +139,7 @@ def test_a_refused_write_takes_the_reviewer_back_to_the_image(qtbot, window, lab
     name = visible_name(win.model.record(first).relpath)
     [sid] = project.add_suggestions([NewSuggestion(first, "caption", "a scratch", "cap-a", score=0.9)])
     win.review._refresh(first)
-    qtbot.waitUntil(lambda: win.panel_ctl.suggestions.card(sid) is not None, timeout=3000)
+    qtbot.waitUntil(lambda: win.panel_ctl.suggestions.card(sid) is not None, timeout=10000)
     errors = []
     win.review.error.connect(errors.append)
     win.grid.setFocus()

@@ -38,7 +38,7 @@ def test_shot_main_window_and_panels(qtbot, window, labelled_folder, shots_dir):
     win.review.prev()
     qtbot.waitUntil(lambda: win.viewer.mode() == "image", timeout=10000)
     qtbot.waitUntil(lambda: win.thumbs.pending() == 0 and len(win.thumbs._lru) >= 8, timeout=10000)
-    qtbot.waitUntil(lambda: "reviewed 1" in win.counts_label.text(), timeout=3000)
+    qtbot.waitUntil(lambda: "reviewed 1" in win.counts_label.text(), timeout=10000)
     win.panel_ctl.flush_history()
     assert win.panel_ctl.history.entries()  # the shot shows this image's trail
     _save(win, shots_dir, "main_window")

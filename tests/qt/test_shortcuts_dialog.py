@@ -64,7 +64,7 @@ def test_the_table_scrolls_from_the_keyboard_and_fits_the_screen(qtbot, window):
     assert table.focusPolicy() != Qt.FocusPolicy.NoFocus and not table.tabKeyNavigation()
     dlg.activateWindow()
     table.setFocus()
-    qtbot.waitUntil(table.hasFocus, timeout=3000)
+    qtbot.waitUntil(table.hasFocus, timeout=10000)
     bar = table.verticalScrollBar()
     assert bar.maximum() > 0  # more rows than room: the keys must reach them
     for _ in range(4):

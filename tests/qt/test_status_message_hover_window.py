@@ -22,7 +22,7 @@ def test_a_cut_message_is_the_tooltip_and_stays_while_hovered(qtbot, window, ima
     qtbot.wait(300)
     assert sb.currentMessage() == LONG  # the mouse on it: it stays
     hovered[0] = False
-    qtbot.waitUntil(lambda: sb.currentMessage() == "", timeout=3000)
+    qtbot.waitUntil(lambda: sb.currentMessage() == "", timeout=10000)
     assert sb.toolTip() == ""
     sb.showMessage("Marked reviewed.", 50)  # not hovered: gone at its time
-    qtbot.waitUntil(lambda: sb.currentMessage() == "", timeout=1000)
+    qtbot.waitUntil(lambda: sb.currentMessage() == "", timeout=10000)

@@ -40,8 +40,8 @@ def test_a_caption_not_saved_names_the_image_escaped(qtbot, window, labelled_fol
     editor.edit.setPlainText("typed during the outage")
     row = win.model.row_of(odd.id)
     win.grid.select_row(row - 1 if row else row + 1)  # moving on saves the typing first
-    qtbot.waitUntil(lambda: win.review.current.id == odd.id, timeout=3000)
-    qtbot.waitUntil(lambda: "Stayed on" in win.statusBar().currentMessage(), timeout=3000)
+    qtbot.waitUntil(lambda: win.review.current.id == odd.id, timeout=10000)
+    qtbot.waitUntil(lambda: "Stayed on" in win.statusBar().currentMessage(), timeout=10000)
     shown = win.statusBar().currentMessage()
     assert shown.startswith(f"Stayed on {visible_name(ODD)}: what you typed could not be saved"), shown
     assert not RAW.search(shown), repr(shown)

@@ -23,6 +23,8 @@ def test_two_running_jobs_both_show_in_the_status_bar(qtbot, window, image_folde
     open_and_index(qtbot, window, image_folder)
     qtbot.waitUntil(lambda: not window.jobs.active(), timeout=20000)  # the folder's own jobs
     release = threading.Event()
+    ended = []
+    window.jobs.job_finished.connect(ended.append)
     try:
         a = window.jobs.start("Suggest", _job(40, 300, "suggesting", release))
         b = window.jobs.start("Repair training", _job(3, 10, "training", release))
@@ -39,5 +41,7 @@ def test_two_running_jobs_both_show_in_the_status_bar(qtbot, window, image_folde
             print(tmp_path / "two_jobs.png")
     finally:
         release.set()
-    qtbot.waitUntil(lambda: not window.jobs.active(), timeout=10000)
+    # both ends handled here (the status bar follows them then): a job's state is set on its
+    # own thread before its signals reach the GUI thread
+    qtbot.waitUntil(lambda: a in ended and b in ended, timeout=10000)
     assert window.job_label.toolTip() == ""

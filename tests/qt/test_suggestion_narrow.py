@@ -19,7 +19,7 @@ def test_a_cards_buttons_are_whole_in_an_800_px_window(qtbot, window, labelled_f
         NewSuggestion(cur, "label", "crack", "model:learned:handcrafted-v6", score=0.7)])
     win.review._refresh(cur)
     panel = win.panel_ctl.suggestions
-    qtbot.waitUntil(lambda: panel.card(cap) is not None and panel.card(lab) is not None, timeout=3000)
+    qtbot.waitUntil(lambda: panel.card(cap) is not None and panel.card(lab) is not None, timeout=10000)
     win.resize(800, 700)
     qtbot.wait(300)  # a real event loop (QTest.qWait keeps the GIL): the layouts settle
     assert win.width() == 800  # the cards do not hold the window wider either

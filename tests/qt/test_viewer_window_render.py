@@ -140,7 +140,7 @@ def test_a_render_under_way_is_dropped_for_another_image_or_as_loaded(viewer, qt
     viewer.preset_combo.activated.emit(i)  # the file's own look: its preview at once
     assert viewer.window() == tuple(data.window) and viewer.is_preview()
     gate.set()
-    qtbot.waitUntil(lambda: not viewer.is_preview(), timeout=3000)
+    qtbot.waitUntil(lambda: not viewer.is_preview(), timeout=10000)
     assert np.array_equal(viewer.current_display(), data.display)
     answers_delivered(viewer._renderer._worker)  # (was a 200 ms wait for the late render)
     assert np.array_equal(viewer.current_display(), data.display)  # the late render was dropped

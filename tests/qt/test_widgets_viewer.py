@@ -242,7 +242,7 @@ def test_a_window_drag_on_a_large_image_previews_then_settles_at_full_resolution
     assert np.array_equal(shown, to_display(px[::step, ::step], viewer.window()))
     assert viewer._scene.sceneRect() == full_rect  # the copy covers the same area
     assert viewer._item.sceneBoundingRect().width() >= full_rect.width()
-    qtbot.waitUntil(lambda: not viewer.is_preview(), timeout=2000)
+    qtbot.waitUntil(lambda: not viewer.is_preview(), timeout=10000)
     assert np.array_equal(viewer.current_display(), to_display(px, viewer.window()))
     assert viewer._item.scale() == 1 and viewer._scene.sceneRect() == full_rect
 

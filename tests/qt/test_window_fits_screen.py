@@ -70,7 +70,7 @@ def test_at_1024x768_the_window_keeps_its_height_from_cards_to_none(qtbot, windo
     project.add_suggestions([_suggestion(project, ids[1])])
     window.review.go_to_row(1)
     window.review._refresh(ids[1])
-    qtbot.waitUntil(lambda: not window.panel_ctl.suggestions.is_empty(), timeout=3000)
+    qtbot.waitUntil(lambda: not window.panel_ctl.suggestions.is_empty(), timeout=10000)
     _settle(qtbot)
     heights = _Heights(window)
     window.filter_bar.text.setText("zzz-nothing")  # no image: the panel empties
@@ -133,7 +133,7 @@ def test_the_jobs_dock_is_as_tall_as_its_lines(qtbot, window, labelled_folder):
     assert title < 30 and dock.height() <= 60
     release = threading.Event()
     job = window.jobs.start("long job", lambda token, progress: release.wait(30))
-    qtbot.waitUntil(lambda: panel.has_job(str(job.id)), timeout=3000)
+    qtbot.waitUntil(lambda: panel.has_job(str(job.id)), timeout=10000)
     _settle(qtbot)
     row = panel.row(str(job.id))
     view = panel.findChild(QScrollArea).viewport()
