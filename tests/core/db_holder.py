@@ -35,8 +35,23 @@ class Holder:
             self.proc.wait(timeout=30)
             self.released_at = time.monotonic()
 
-    def __enter__(self) -> "Holder":
+    def __enter__(self) -> Holder:
         return self
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+def waiting(report) -> bool:
+    """A progress report that says the job waits for the database (``Progress.waiting``)."""
+    return getattr(report, "waiting", False)
+
+
+def release_at_third_wait(holder: Holder, seen: list):
+    """A progress callback that records each report in ``seen`` and releases ``holder`` at
+    the third waiting report: the job's first try and two tries again failed first."""
+    def progress(report) -> None:
+        seen.append(report)
+        if waiting(report) and sum(1 for q in seen if waiting(q)) == 3:
+            holder.release()
+    return progress

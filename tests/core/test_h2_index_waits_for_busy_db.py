@@ -18,7 +18,8 @@ import threading
 import time
 
 import pytest
-from db_holder import Holder
+from db_holder import Holder, release_at_third_wait
+from db_holder import waiting as _waiting
 from PIL import Image
 from sqlalchemy.exc import OperationalError
 
@@ -47,9 +48,6 @@ def _db(folder):
     return folder.resolve() / ".llmvis" / "project.sqlite"
 
 
-def _waiting(p) -> bool:
-    return getattr(p, "waiting", False)
-
 
 def _rows(folder) -> list[tuple[str, int | None]]:
     """(relpath, width) of every image row; and the database checked whole, no event twice."""
@@ -74,12 +72,7 @@ def _all_indexed_once(folder) -> None:
 def test_the_listing_waits_for_a_database_held_from_the_start_then_lists_every_file(folder):
     seen: list = []
     holder = Holder(_db(folder))
-
-    def progress(p):
-        seen.append(p)
-        if _waiting(p) and sum(1 for q in seen if _waiting(q)) == 3:  # two tries again in vain first
-            holder.release()
-
+    progress = release_at_third_wait(holder, seen)
     try:
         with Project.open(folder) as p:
             result = p.index(CancelToken(), progress)

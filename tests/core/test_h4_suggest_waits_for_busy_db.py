@@ -25,7 +25,8 @@ try:
 except ImportError:
     import tiny_models
 
-from db_holder import Holder
+from db_holder import Holder, release_at_third_wait
+from db_holder import waiting as _waiting
 
 from llmvis_desktop.cli import main
 from llmvis_desktop.core.project import Project
@@ -46,9 +47,6 @@ def _captions(folder) -> dict:
     with Project.open(folder) as p:
         return {i: len([s for s in p.suggestions(i) if s.kind == "caption"]) for i in p.image_ids()}
 
-
-def _waiting(p) -> bool:
-    return getattr(p, "waiting", False)  # (a progress report's: the code before had none)
 
 
 def _consistent(folder) -> None:
@@ -130,12 +128,7 @@ def test_the_job_waits_says_so_and_goes_on_when_the_lock_is_released(tiny, held_
             return real(rows, *a, **k)
 
         project.add_suggestions = counted
-
-        def progress(p):
-            seen.append(p)
-            if _waiting(p) and sum(1 for q in seen if _waiting(q)) == 3:  # two tries again in vain first
-                holder.release()
-
+        progress = release_at_third_wait(holder, seen)
         try:
             report = run_suggest(project, inspect_folder(tiny["blip"]), None, batch=2, worker=worker,
                                  read_processes=0, progress=progress)

@@ -17,7 +17,7 @@ import threading
 import time
 
 import pytest
-from db_holder import Holder
+from db_holder import Holder, release_at_third_wait
 from defectgen import review_first, write_folder
 from test_h4_suggest_waits_for_busy_db import (
     _consistent,
@@ -99,12 +99,7 @@ def test_the_learned_job_waits_says_so_and_stores_every_batch_once(reviewed, mon
         sugg = L.LearnedSuggester(p, model="linear")
         sugg.train()
         holder = Holder(_db(folder))
-
-        def progress(q):
-            seen.append(q)
-            if _waiting(q) and sum(1 for r in seen if _waiting(r)) == 3:  # two tries again in vain first
-                holder.release()
-
+        progress = release_at_third_wait(holder, seen)
         try:
             written = sugg.run(batch_size=4, progress=progress, token=CancelToken())
         finally:
