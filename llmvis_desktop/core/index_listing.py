@@ -96,6 +96,9 @@ class ScanResult:
     # markers of repair saves killed before their record (absolute paths): the project
     # settles them after the scan (:func:`.repair.pending.settle`)
     dead_repairs: list[str] = field(default_factory=list, repr=False)
+    #: seconds the index waited in all for the project database another writer held
+    #: (``Project.index``: the job's end says it, :func:`.store.db_wait.waited_note`)
+    waited_s: float = 0.0
 
     @property
     def rows_changed(self) -> bool:

@@ -4,7 +4,9 @@ on, as the suggestion jobs do (:mod:`.store.db_wait`), instead of stopping a 50,
 index halfway with "the project database X is busy".
 
 The wait is said through the stage's progress (a ``Progress.waiting`` report: the CLI's
-waiting line, the Jobs panel's row, naming the database); a cancel (the window's Cancel)
+waiting line, the Jobs panel's row, naming the database; the report saying it is over
+carries its seconds, ``Progress.waited_s``, which ``Project.index`` adds up in
+``ScanResult.waited_s`` for the job's end note); a cancel (the window's Cancel)
 stops it within about a second. Each write is one transaction that reads what it
 changes within itself, so a try that found the database held stored nothing, and the
 try that succeeds stores the batch once, whatever changed while it waited; its caller
@@ -40,8 +42,15 @@ def index_write(store: Store, work: Callable[[Session], T], token: CancelToken |
         with store.write() as session:
             return work(session)
     at = at or Progress("index", 0)
+    over: list[str] = []  # the words saying the wait is over, said with its seconds
 
     def say(message: str, waiting: bool) -> None:
-        progress(replace(at, message=message, waiting=waiting))
+        if waiting:
+            progress(replace(at, message=message, waiting=True))
+        else:
+            over.append(message)
 
-    return db_wait.write_waiting(store, work, token, say, INDEX_NEEDS)
+    def waited(seconds: float) -> None:  # (right after the words that it is over)
+        progress(replace(at, message=over[-1] if over else "", waiting=False, waited_s=seconds))
+
+    return db_wait.write_waiting(store, work, token, say, INDEX_NEEDS, waited)

@@ -34,7 +34,7 @@ from .store.records import (
     RepairRecord,
     SuggestionRecord,
 )
-from .tasks import CancelToken, ProgressFn, no_progress
+from .tasks import CancelToken, ProgressFn, WaitTally, no_progress
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +125,10 @@ class Project:
         return read_headers(self.store, self.root, token, progress, batch_size, self.max_pixels, result)
 
     def index(self, token: Optional[CancelToken] = None, progress: ProgressFn = no_progress) -> ScanResult:
-        result = self.scan(token, progress)
-        result.headers_read = self.read_headers(token, progress, result=result)
+        tally = WaitTally(progress)  # the waits for a database another writer held, in all
+        result = self.scan(token, tally)
+        result.headers_read = self.read_headers(token, tally, result=result)
+        result.waited_s = tally.seconds
         with self.store.read() as s:  # the summary's split: damaged files, and those a plugin reads
             result.by_status = ri.counts_by_status(s)
             result.errors, result.needs_decoder = result.by_status.get("error", 0), ri.count_needs_decoder(s)

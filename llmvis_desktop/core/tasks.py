@@ -153,9 +153,25 @@ class Progress:
     #: holds): ``message`` says what, and the fronts show it in place of a rate and ETA
     #: (the first report without it says the wait is over)
     waiting: bool = False
+    #: on the report that says such a wait is over (the index's): the seconds it lasted,
+    #: from the try that found the database held (:class:`WaitTally` adds them up)
+    waited_s: float = 0.0
 
 
 ProgressFn = Callable[[Progress], None]
+
+
+class WaitTally:
+    """A progress function that passes each report on to ``progress`` and adds up the
+    seconds of the waits they say are over (``Progress.waited_s``) in :attr:`seconds`."""
+
+    def __init__(self, progress: ProgressFn) -> None:
+        self.progress = progress
+        self.seconds = 0.0
+
+    def __call__(self, p: Progress) -> None:
+        self.seconds += getattr(p, "waited_s", 0.0)
+        self.progress(p)
 
 #: what a stage's ``done`` counts, where not images: the CLI's lines and the window's Jobs
 #: panel say its rate alike ("7.5 images/s", "1,234 files/s")

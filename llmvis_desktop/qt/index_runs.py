@@ -70,7 +70,10 @@ class IndexRuns:
         skipped = getattr(result, "skipped_lines", lambda: [])()
         if skipped:  # files left out of the index (a pipe, a name that is not UTF-8): say so
             text += "; " + "; ".join(skipped)
-        self.win.statusBar().showMessage(text, 15000 if skipped else 8000)
+        from .job_actions import waited_words
+
+        waited = waited_words(self.win, getattr(result, "waited_s", 0.0))  # (as its Jobs panel line says it)
+        self.win.statusBar().showMessage(text + waited, 15000 if skipped or waited else 8000)
         # the grid and the image shown caught up in a later turn of the event loop, once it
         # is idle: with the finished job's line (its row restyled, the dock refitted) they
         # made one 19-66 ms stretch at 100k images

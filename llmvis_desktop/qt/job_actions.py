@@ -47,7 +47,9 @@ class JobActions:
             from ..core.indexer import ScanResult
             from .project_controller import scan_summary
 
-            found = f": {scan_summary(job.result)}" if isinstance(job.result, ScanResult) else ""
+            found = ""
+            if isinstance(job.result, ScanResult):  # (and its wait for the database, as the status bar says)
+                found = f": {scan_summary(job.result)}" + waited_words(self.win, job.result.waited_s)
             summary = getattr(job.result, "summary", None)  # an export's or import's report: what it wrote
             if not found and callable(summary) and isinstance(said := summary(), str):
                 found = f": {said}"
@@ -96,6 +98,19 @@ class JobActions:
         if frac is not None:
             bar.setValue(int(frac * 1000))
         bar.show()
+
+
+def waited_words(win, seconds: float) -> str:
+    """"; the job waited 2 min 05 s in all for the project database X, which another writer
+    held": what a job's end adds after it waited ``seconds`` (1 s or more) for the window's
+    project database, in the CLI's words (:func:`~..core.store.db_wait.waited_note`); ""
+    after no such wait."""
+    from ..core.store.db_wait import waited_note
+    from .index_runs import shown_database
+
+    if not seconds or seconds < 1:
+        return ""
+    return "; " + waited_note(shown_database(win) or "", seconds)
 
 
 def job_line(job) -> str:

@@ -301,9 +301,14 @@ class SuggestController(ModelJobsMixin, QObject):
         # the encoder on the CPU, not the device asked for (Settings ▸ Device): said once, here and in the Jobs panel
         cpu = self._holder.take_note() if self._holder is not None else ""
         text += f"; {cpu}" if cpu else ""
+        from .job_actions import waited_words
+
+        # its wait for the database another writer held, as `llmvis suggest --learned` ends with it
+        waited = waited_words(self.win, (getattr(self.learned, "outcome", None) or {}).get("waited_s", 0.0))
+        text += waited
         if self.learned_job is not None:  # the Jobs panel's line: what it made, or why none
-            self.learned_job.done_text = learned_done_text(report, written, why) + (f"; {cpu}" if cpu else "")
-        self.win.statusBar().showMessage(text, 15000 if why or cpu else 8000)
+            self.learned_job.done_text = learned_done_text(report, written, why) + (f"; {cpu}" if cpu else "") + waited
+        self.win.statusBar().showMessage(text, 15000 if why or cpu or waited else 8000)
         self.win.panel_ctl.refresh_after_bulk()
         self.learned_done.emit(result)
 

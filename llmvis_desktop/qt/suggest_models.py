@@ -289,7 +289,11 @@ class ModelJobsMixin:
         if len(whole) > LONG_REPORT:  # (330 characters were cut off in the status bar)
             more = f"; {len(report.messages)} note{'s' if len(report.messages) > 1 else ''}" if notes else ""
             whole = report.summary().split(" (", 1)[0] + more + " \u2014 the whole report is in the Jobs panel"
-        self.win.statusBar().showMessage("Model suggestions: " + whole, 15000)
+        from .job_actions import waited_words
+
+        # its wait for the database (the Jobs panel's line says it with the plain notes)
+        self.win.statusBar().showMessage("Model suggestions: " + whole + waited_words(self.win, report.waited_s),
+                                         15000)
         for msg in report.messages:
             log.warning("suggest: %s", msg)
         if report.model_failures:  # the other model's suggestions are stored; say which one failed

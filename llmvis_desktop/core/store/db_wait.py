@@ -100,8 +100,8 @@ def waiting_words(kind: str, database: str, seconds: float, needs: str = SUGGEST
 
 
 def waited_note(database: str, seconds: float) -> str:
-    """A job's note at its end after it waited (``seconds`` in all): the model job's and the
-    learned suggester's alike."""
+    """A job's note at its end after it waited (``seconds`` in all): the model job's, the
+    learned suggester's and (in the window) the index's alike, in the CLI and the window."""
     return f"the job waited {took(seconds)} in all for the project database {database}, which another writer held"
 
 
@@ -161,16 +161,16 @@ def store_waiting(attempt: Callable[[], T], database: str, token: CancelToken, s
 
 
 def write_waiting(store: Store, work: Callable[[Session], T], token: CancelToken, say: Say,
-                  needs: str = SUGGESTIONS_NEED) -> T:
+                  needs: str = SUGGESTIONS_NEED, waited: Callable[[float], None] | None = None) -> T:
     """``work(session)`` in one write transaction of ``store`` (``store.write()``), waited
     for as :func:`store_waiting` waits: a try that found the database held rolled back
     whole, and ``work`` runs again in the next. So ``work`` must read what it writes from
     within its transaction and change nothing outside it (its caller applies what it
-    returns once it is stored)."""
+    returns once it is stored). ``waited``: as :func:`store_waiting`'s."""
     from .engine import describe_url
 
     def attempt() -> T:
         with store.write() as session:
             return work(session)
 
-    return store_waiting(attempt, describe_url(store.url), token, say, needs)
+    return store_waiting(attempt, describe_url(store.url), token, say, needs, waited)

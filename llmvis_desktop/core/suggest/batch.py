@@ -297,6 +297,7 @@ def run_suggest(
                 if no_text.score:  # (each failed the whole job: "a suggestion's score must be a finite number")
                     report.messages.append(no_score_words(no_text.score))
             report.not_stored(committer.stale_labels, committer.dropped, committer.renewed)
+            report.waited_s = committer.waited_s
             if committer.waited_s >= 1:  # (said as it waited; said again with the result)
                 from ..store.db_wait import waited_note
                 from ..store.engine import describe_url

@@ -94,6 +94,7 @@ class SuggestReport:
     device: str = ""
     messages: list[str] = field(default_factory=list)  # what was not done, or not as asked (warnings)
     notes: list[str] = field(default_factory=list)  # plain notes: as set up, nothing to fix this run
+    waited_s: float = 0.0  # waited in all for the project database another writer held (said in ``notes``)
     models: dict[str, str] = field(default_factory=dict)  # role -> "model_id@revision"
     cores: dict = field(default_factory=dict)  # how a CPU job shared the cores (cores.CoreShare.summary)
     # role -> why that model made no (or no more) suggestions: refused, failed to load or
