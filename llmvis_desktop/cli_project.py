@@ -156,14 +156,17 @@ def cmd_settings(args) -> int:
 
 
 def cmd_index(args) -> int:
-    from .core.tasks import CancelToken
+    from .core.store.db_wait import waited_note
+    from .core.store.engine import describe_url
+    from .core.tasks import CancelToken, WaitTally
 
     bar = ProgressBar(enabled=None if not args.quiet else False)
     token = CancelToken()  # (given: a database another process holds is waited for, the wait said on the bar)
+    tally = WaitTally(bar)  # those waits in all, said at the end
     with _project(args) as project:
         try:
-            result = project.scan(token, bar, batch_size=args.batch, allow_empty=args.allow_empty)
-            read = 0 if args.no_headers else project.read_headers(token, bar, result=result)
+            result = project.scan(token, tally, batch_size=args.batch, allow_empty=args.allow_empty)
+            read = 0 if args.no_headers else project.read_headers(token, tally, result=result)
             project.count_missing_decided(result)
         except KeyboardInterrupt:
             bar.close()
@@ -205,6 +208,7 @@ def cmd_index(args) -> int:
         # rows of an earlier index for files now left out (a DICOMDIR): removed, or kept for their work
         "left_out_removed": result.removed,
         "left_out_kept": result.kept_left_out,
+        "notes": [waited_note(describe_url(project.db_url), tally.seconds)] if tally.seconds >= 1 else [],
     }
     kept = f" ({result.missing_decided} of them reviewed or rejected: kept)" if result.missing_decided else ""
     if args.json:
@@ -237,6 +241,8 @@ def cmd_index(args) -> int:
                       f"(`llmvis info --json` lists them all)", file=sys.stderr)
         for line in result.skipped_lines():
             print(f"warning: {one_line(line)}", file=sys.stderr)
+        for note in summary["notes"]:
+            print(f"note: {note}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -173,6 +173,7 @@ class WaitTally:
         self.seconds += getattr(p, "waited_s", 0.0)
         self.progress(p)
 
+
 #: what a stage's ``done`` counts, where not images: the CLI's lines and the window's Jobs
 #: panel say its rate alike ("7.5 images/s", "1,234 files/s")
 STAGE_UNITS = {"scan": "files", "train": "steps", "load": "steps", "repair": "methods"}

@@ -12,6 +12,7 @@ busy timeout is made short through its setting (``engine.SQLITE_BUSY_TIMEOUT_MS`
 from __future__ import annotations
 
 import io
+import json
 import sqlite3
 import sys
 import threading
@@ -230,7 +231,12 @@ def test_the_cli_index_says_it_waits_for_the_database_it_names_then_indexes_ever
     assert any(ln.startswith(f"scan: the project database {db} is free again after ") for ln in lines), err
     assert watch.said_at < holder.released_at  # said while the lock was held
     assert "busy" not in err, err
+    note = [ln for ln in lines if ln.startswith("note: the job waited ")]  # and once more at the end, in all
+    assert len(note) == 1 and note[0].endswith(f" in all for the project database {db}, which another writer held"), err
     _all_indexed_once(folder)
+    capsys.readouterr()
+    assert main(["index", str(folder), "--json"]) == 0  # nothing held: no note
+    assert json.loads(capsys.readouterr().out)["notes"] == []
 
 
 def test_an_index_given_no_token_fails_as_before(folder):
