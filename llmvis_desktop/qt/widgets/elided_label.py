@@ -8,6 +8,10 @@ wider than the screen. This label asks for its text's width when there is room
 elided on screen, ``text()`` is always the whole text, and the tooltip shows it when
 it is cut (unless a tooltip of its own was set). Plain text only. ``elide`` says where
 the "…" goes: at the end (default), or in the middle for a path (its file name kept).
+``path_first``: a message naming a path (a job's "waiting (2 s so far) for the project
+database /long/path/project.sqlite: another process is writing to it ...") shortens that
+path first, in its middle, so the words around it stay readable; when the path alone
+cannot make room, it is kept a few letters wide and the text's end is cut.
 """
 from __future__ import annotations
 
@@ -19,12 +23,21 @@ from PySide6.QtGui import QPainter, QTextLayout, QTextOption
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QWidget
 
 
+def _longest_path(text: str) -> str:
+    """The longest word of ``text`` that looks like a file path or URL (a ``/`` or ``\\``
+    in it), without the punctuation that ends a clause after it; "" when none."""
+    words = [w.rstrip(":;,.)") for w in text.split() if ("/" in w or "\\" in w) and len(w) > 3]
+    return max(words, key=len, default="")
+
+
 class ElidedLabel(QLabel):
     def __init__(self, text: str = "", parent: Optional[QWidget] = None, min_width: int = 40,
-                 elide: Qt.TextElideMode = Qt.TextElideMode.ElideRight, **kwargs) -> None:
+                 elide: Qt.TextElideMode = Qt.TextElideMode.ElideRight, path_first: bool = False,
+                 **kwargs) -> None:
         super().__init__(text, parent, **kwargs)
         self._min_width = int(min_width)
         self._elide = elide
+        self._path_first = path_first
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setWordWrap(False)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, self.sizePolicy().verticalPolicy())
@@ -44,8 +57,20 @@ class ElidedLabel(QLabel):
 
     def shown_text(self) -> str:
         """What is drawn: the text, elided to the label's width."""
-        return self.fontMetrics().elidedText(self.text(), self._elide,
-                                             max(0, self._text_rect().width()))
+        fm, width, text = self.fontMetrics(), max(0, self._text_rect().width()), self.text()
+        if self._path_first and fm.horizontalAdvance(text) > width:
+            path = _longest_path(text)
+            if path:
+                start = text.index(path)
+                rest = fm.horizontalAdvance(text[:start] + text[start + len(path):])
+                # (kept at least a few letters wide: its ends still say which file)
+                room = max(width - rest, fm.horizontalAdvance("\u2026") * 8)
+                short = fm.elidedText(path, Qt.TextElideMode.ElideMiddle, room)
+                text = text[:start] + short + text[start + len(path):]
+                # still too wide: its end goes (a message's start says what happens, and
+                # elided in the middle it lost the short path and the reason after it)
+                return fm.elidedText(text, Qt.TextElideMode.ElideRight, width)
+        return fm.elidedText(text, self._elide, width)
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
         with QPainter(self) as painter:  # (ended however the drawing ends)

@@ -57,7 +57,6 @@ from ...core.wording import took
 from .. import style
 from .elided_label import ElidedLabel
 
-
 #: a done line's opacity once faded (the running jobs above it stand out)
 FADED = 0.65
 #: a done line (a failed job's reason) is shown whole up to this many lines; a longer one
@@ -121,7 +120,8 @@ class _JobRow(QFrame):
         info = QHBoxLayout()
         # a path in it ("captioning a/b/long_name.png") loses its middle, not its file name:
         # cut off at the row's edge with no "…", it read as a whole (and wrong) name
-        self.message_label = ElidedLabel("starting\u2026", min_width=0, elide=Qt.TextElideMode.ElideMiddle)
+        self.message_label = ElidedLabel("starting\u2026", min_width=0, elide=Qt.TextElideMode.ElideMiddle,
+                                          path_first=True)
         self.message_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         info.addWidget(self.message_label, 1)
         self.eta_label = QLabel("")
