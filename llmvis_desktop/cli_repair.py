@@ -137,7 +137,7 @@ def cmd_apply(args) -> int:
     bad = device_problem(args.device)  # before any work, whatever the method (telea took any)
     if bad:
         return _err("apply", bad)
-    project = checkpoint = None
+    project = checkpoint = waited = None
     try:
         from .core.project import ProjectError, enclosing_project
 
@@ -179,10 +179,22 @@ def cmd_apply(args) -> int:
 
         # the folder the desktop app saves repairs in (the Settings' repair_output), as a save error says
         out_dir = config_of(args).repair_output if args.out is None else None
-        res = repair_file(args.image, args.mask, out=args.out, out_dir=out_dir, method=args.method, checkpoint=checkpoint,
-                          dilate_px=args.dilate, radius=args.radius, device=args.device, detail=args.detail,
-                          seed=args.seed, project=project, frame=args.frame - 1, max_pixels=limit,
-                          actor=actor(args), overwrite=args.force, large_mask=large_mask)
+        from .cli_progress import ProgressBar
+
+        bar = ProgressBar()  # (only a wait for the project database another writer holds is said on it)
+        try:  # (a token: that wait is waited out, Ctrl+C stopping it)
+            res = repair_file(args.image, args.mask, out=args.out, out_dir=out_dir, method=args.method,
+                              checkpoint=checkpoint, dilate_px=args.dilate, radius=args.radius, device=args.device,
+                              detail=args.detail, seed=args.seed, project=project, frame=args.frame - 1,
+                              max_pixels=limit, actor=actor(args), overwrite=args.force, large_mask=large_mask,
+                              token=CancelToken(), progress=bar)
+        finally:
+            bar.close()
+        if res.waited_s >= 1:  # (said as it waited; said again at the end, as `llmvis index` says it)
+            from .core.store.db_wait import waited_note
+            from .core.store.engine import describe_url
+
+            waited = waited_note(describe_url(project.db_url), res.waited_s)
     except RepairError as exc:
         from .core.repair.checkpoint import CheckpointError, damaged_project_checkpoint
 
@@ -197,6 +209,8 @@ def cmd_apply(args) -> int:
             project.close()
     for note in res.notes:  # the GPU out of memory: the CPU finished the repair
         print(f"warning: {one_line(note)}", file=sys.stderr)
+    if waited:
+        print(f"note: {one_line(waited)}", file=sys.stderr)
     used = None
     if res.method == "gan":
         used = absolute(checkpoint) if checkpoint else f"starter ({STARTER_CHECKPOINT})"

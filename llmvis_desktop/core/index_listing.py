@@ -245,14 +245,16 @@ def scan(
     return result
 
 
-def scan_folder(store: Store, root: Path, rel_dir: str, token: Optional[CancelToken] = None) -> ScanResult:
+def scan_folder(store: Store, root: Path, rel_dir: str, token: Optional[CancelToken] = None,
+                progress: ProgressFn = no_progress) -> ScanResult:
     """List the one folder ``rel_dir`` (relative posix path, "" the root; its subfolders
     not entered) and bring its rows and digest in line with it, as :func:`scan` does for
     that folder: what a saved repair indexes of its own folder, where a scan walked the
     whole project (every folder of a 100k-image project listed and stat-ed for one file).
     Moved files are relinked as :func:`scan` relinks them. A folder the walk would not
-    list (hidden, gone, unreadable) is left alone: an empty result."""
-    token = token or CancelToken()
+    list (hidden, gone, unreadable) is left alone: an empty result. Given a ``token``,
+    the database held by another writer is waited for as :func:`scan` waits for it."""
+    waits, token = token, token or CancelToken()
     report = WalkReport()
     parts = [part for part in rel_dir.split("/") if part]
     if any(part.startswith(".") or not part.isascii() and not _utf8(part) for part in parts):
@@ -266,11 +268,11 @@ def scan_folder(store: Store, root: Path, rel_dir: str, token: Optional[CancelTo
         total, _ = rf.image_counts(s)
         undigested = total > rf.digested_file_count(s)
     result.seen = listed[0].count
-    _apply(store, root, listed, stored, undigested, result, report.not_images, token)
+    _apply(store, root, listed, stored, undigested, result, report.not_images, token, progress,
+           wait=waits is not None)
     result.skipped = list(report.skipped.values())
     if _moves_waiting(store):
-        with store.write() as s:
-            result.moved = repo_moves.relink_moved(s)
+        result.moved = index_write(store, repo_moves.relink_moved, waits, progress, Progress("scan", result.seen, None))
         result.added -= min(result.added, result.moved)
         result.missing -= min(result.missing, result.moved)
     return result

@@ -33,11 +33,13 @@ INDEX_NEEDS = "the index needs"
 
 
 def index_write(store: Store, work: Callable[[Session], T], token: CancelToken | None,
-                progress: ProgressFn = no_progress, at: Progress | None = None) -> T:
+                progress: ProgressFn = no_progress, at: Progress | None = None, needs: str = INDEX_NEEDS) -> T:
     """``work(session)`` in one write transaction of ``store``; the database held by
     another writer: waited for (:func:`.store.db_wait.write_waiting`), said as ``at``
     (the stage's progress as it stands: its counts) with the wait's words. ``token``
-    None: not waited for (a write no job runs, with nobody to tell: it fails as before)."""
+    None: not waited for (a write no job runs, with nobody to tell: it fails as before).
+    ``needs``: what needs a lock a PostgreSQL session holds, in the words (a repair's
+    record writes through it too: :meth:`..project.Project.add_repair`)."""
     if token is None:
         with store.write() as session:
             return work(session)
@@ -53,4 +55,4 @@ def index_write(store: Store, work: Callable[[Session], T], token: CancelToken |
     def waited(seconds: float) -> None:  # (right after the words that it is over)
         progress(replace(at, message=over[-1] if over else "", waiting=False, waited_s=seconds))
 
-    return db_wait.write_waiting(store, work, token, say, INDEX_NEEDS, waited)
+    return db_wait.write_waiting(store, work, token, say, needs, waited)

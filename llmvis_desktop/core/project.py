@@ -95,14 +95,17 @@ class Project:
             raise ProjectError(str(exc)) from exc
         return self._settle_repairs(result)
 
-    def scan_folder(self, rel_dir: str) -> ScanResult:
+    def scan_folder(self, rel_dir: str, token: Optional[CancelToken] = None,
+                    progress: ProgressFn = no_progress) -> ScanResult:
         """Index the listing of the one folder ``rel_dir`` (:func:`.index_listing.scan_folder`):
-        a file saved into it (a repair) is listed as a scan lists it, no other folder walked."""
+        a file saved into it (a repair) is listed as a scan lists it, no other folder walked;
+        given a ``token``, the database held by another writer is waited for (said through
+        ``progress``)."""
         from .imaging.scan import RootUnavailable
         from .index_listing import scan_folder
 
         try:
-            return self._settle_repairs(scan_folder(self.store, self.root, rel_dir))
+            return self._settle_repairs(scan_folder(self.store, self.root, rel_dir, token, progress))
         except RootUnavailable as exc:
             raise ProjectError(str(exc)) from exc
 
@@ -412,9 +415,24 @@ class Project:
         with self.store.write() as s:
             return rs.decide(s, suggestion_id, outcome, actor, final_value)
 
-    def add_repair(self, source_image_id: int, **fields) -> RepairRecord:
-        with self.store.write() as s:
+    def add_repair(self, source_image_id: int, *, closing: Sequence[str] = (), token: Optional[CancelToken] = None,
+                   progress: ProgressFn = no_progress, **fields) -> RepairRecord:
+        """Record a repair (its row and history event) in one transaction, which also closes
+        (unlinks, as undo does) the linked repairs whose output is one of ``closing`` (the
+        names of the file it replaced): all or nothing. Given a ``token``, the database
+        held by another writer is waited for (said through ``progress``, stage "repair";
+        the try that succeeds records it once: :func:`.index_writes.index_write`)."""
+        from .index_writes import index_write
+        from .tasks import Progress
+
+        def work(s) -> RepairRecord:
+            if closing:
+                for old in s.scalars(rrep.linked_with_output(closing)):
+                    rrep.unlink_repair(s, old, fields["actor"], root=self.root)
             return rrep.add_repair(s, source_image_id, **fields)
+
+        return index_write(self.store, work, token, progress, Progress("repair", 0, None),
+                           needs="this repair's record needs")
 
     def repairs(self, image_id: int) -> list[RepairRecord]:
         with self.store.read() as s:

@@ -24,10 +24,10 @@ import numpy as np
 
 from ..hashing import file_sha256_stat
 from ..store.writable import DatabaseReadOnly
-from ..tasks import CancelToken
+from ..tasks import CancelToken, WaitTally
 from . import DEFAULT_DETAIL, METHODS, STARTER_CHECKPOINT, RepairError, SourceChanged
 from .mask_file import coverage_warning, load_mask  # (the dialog's Import takes load_mask from here)
-from .pending import admitting, drop, write_marker
+from .pending import admitting, drop, take_back, write_marker
 from .provenance import check_inside, is_original, record_repair, recorded_outputs
 from .save import (NameTaken, check_folder, clear_dead_temps, encode, output_format, png_refusal, save_error,
                    source_meta, write_repair_files)
@@ -48,6 +48,7 @@ class RepairResult:
     output_image_id: Optional[int] = None
     pixels: Optional[np.ndarray] = field(default=None, repr=False)
     notes: list = field(default_factory=list)  # what to tell the user (the GPU out of memory: the CPU took over)
+    waited_s: float = 0.0  # seconds its record waited for the project database another writer held
 
 
 # --------------------------------------------------------------------------- loading
@@ -249,6 +250,7 @@ def repair_file(
     frame: int = 0,
     large_mask: Optional[Callable[[str], None]] = None,
     max_pixels: Optional[int] = None,
+    progress: Optional[Callable] = None,
 ) -> RepairResult:
     """Repair ``image_path`` under ``mask`` (a path or an array); save a new file.
 
@@ -270,7 +272,12 @@ def repair_file(
     mask covers more than half the image (inverted?), before any work; it may raise
     :class:`RepairError` to refuse (the CLI does, without ``--allow-large-mask``).
     ``max_pixels``: the decompression-bomb limit (the max_image_pixels setting); default
-    the project's, else the reader's built-in one."""
+    the project's, else the reader's built-in one.
+    Given a ``token``, recording the repair in the project waits for a database another
+    writer holds past its wait (:func:`.provenance.record_repair`): said through
+    ``progress`` (``Progress.waiting``, stage "repair"; the seconds in ``waited_s``), a
+    cancel stopping it within about a second; a save not recorded is taken back
+    (:func:`_not_recorded`). Without one, such a record fails at once, as before."""
     from ..imaging.errors import ImageReadError
     from ..imaging.reader import DEFAULT_MAX_PIXELS, read_image
     from .inference import as_mask, inpaint
@@ -394,26 +401,37 @@ def repair_file(
         src = Path(mask_source)
         params["mask_source"] = str(src.resolve()) if src.exists() else mask_source
     if project is not None:
+        tally = WaitTally(progress or (lambda p: None))
         try:
             with admitting(out_path):  # its own scan lists it; no other yet
-                record_repair(project, image_path, result, actor)
+                record_repair(project, image_path, result, actor, token, tally)
         except DatabaseReadOnly as exc:  # turned read-only since the check: the files are there
             why = str(exc).removeprefix("nothing was saved: ")
             raise RepairError(f"repair saved to {out_path} (mask {mask_path}) but not recorded in the "
                               f"project: {why}") from exc
         except RepairError:
             raise  # (says what was saved)
-        except Exception:  # the database busy past its wait, gone: said as it is, and "try again"
-            if result.repair_id is None and not replacing:  # no record names them: not kept
-                for f in (out_path, mask_path):
-                    try:
-                        f.unlink(missing_ok=True)
-                    except OSError:
-                        pass
+        except BaseException:  # the database busy past its wait, gone; a cancel, Ctrl+C while it waited
+            if result.repair_id is None and not replacing and not _not_recorded(project, out_path, mask_path):
+                marker = None  # kept: the next scan after this process takes the save back (.pending.settle)
             raise
         finally:
             drop(marker)  # recorded, or said not to be (and not kept, unless said so)
+        result.waited_s = tally.seconds
     return result
+
+
+def _not_recorded(project, out_path: Path, mask_path: Path) -> bool:
+    """A new output no record names taken back (:func:`.pending.take_back`), waiting a second
+    at most; False when its row could not be removed: its marker stays, for the next scan
+    after this process to settle (:func:`.pending.settle`)."""
+    from ..store.db_wait import TRY_WAIT_MS
+
+    try:
+        take_back(project, out_path, mask_path, TRY_WAIT_MS)
+    except Exception:
+        return False
+    return True
 
 
 def _mark(project, out_path: Path, mask_path: Path, replacing: bool):

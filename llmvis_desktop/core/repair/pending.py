@@ -104,10 +104,6 @@ def outputs_marked(folder: str, markers: list[str]) -> tuple[set[str], list[str]
 def settle(project, markers: list[str]) -> list[str]:
     """Finish or take back the saves whose (dead) ``markers`` a scan found; returns the
     project folders (relative) whose listing changed, to be listed again."""
-    from sqlalchemy import select
-
-    from ..store import models as m
-    from ..store.repo_left_out import drop_unworked
     from .provenance import recorded_outputs, relative_path
 
     folders: list[str] = []
@@ -122,19 +118,35 @@ def settle(project, markers: list[str]) -> list[str]:
             continue  # unreadable: left for a person (its output stays out of the index)
         recorded = set(recorded_outputs(project, out)) - before
         if not recorded and info.get("new"):  # killed before its record: taken back
-            for f in (out, mask):
-                if f.is_file() and not f.is_symlink():
-                    with contextlib.suppress(OSError):
-                        f.unlink()
-            rel = relative_path(project, out)
-            if rel is not None:
-                with project.store.write() as s:
-                    rows = [tuple(r) for r in s.execute(select(m.Image.id, m.Image.relpath)
-                                                        .where(m.Image.relpath == rel))]
-                    if rows:
-                        drop_unworked(s, rows)
+            take_back(project, out, mask)
         drop(marker)
         rel = relative_path(project, out)
         if rel is not None:
             folders.append(rel.rpartition("/")[0])
     return sorted(set(folders))
+
+
+def take_back(project, out: Path, mask: Path, wait_ms=None) -> None:
+    """Take back a new repair output that no record names: ``out`` and its ``mask``
+    deleted, and a row the index made for ``out`` (with no work on it) removed, as if the
+    save had never run; ``wait_ms``: the most the removal waits for the database
+    (default: the store's wait), past which it raises (the database's error)."""
+    from sqlalchemy import select
+
+    from ..store import models as m
+    from ..store.engine import short_waits
+    from ..store.repo_left_out import drop_unworked
+    from .provenance import relative_path
+
+    for f in (out, mask):
+        if f.is_file() and not f.is_symlink():
+            with contextlib.suppress(OSError):
+                f.unlink()
+    rel = relative_path(project, out)
+    if rel is None or project.image_by_path(rel) is None:
+        return
+    with short_waits(wait_ms) if wait_ms is not None else contextlib.nullcontext():
+        with project.store.write() as s:
+            rows = [tuple(r) for r in s.execute(select(m.Image.id, m.Image.relpath).where(m.Image.relpath == rel))]
+            if rows:
+                drop_unworked(s, rows)

@@ -26,15 +26,20 @@ def recorded_outputs(project, path: Path, active_only: bool = False) -> list:
 
     from ..store import models as m
 
-    names = {str(path.resolve())}
-    rel = relative_path(project, path)
-    if rel is not None:
-        names.add(rel)
-    q = select(m.Repair.id).where(m.Repair.output_path.in_(sorted(names)))
+    q = select(m.Repair.id).where(m.Repair.output_path.in_(output_names(project, path)))
     if active_only:
         q = q.where(m.Repair.unlinked_at.is_(None))
     with project.store.read() as s:
         return list(s.scalars(q.order_by(m.Repair.id)))
+
+
+def output_names(project, path: Path) -> list[str]:
+    """The names a repair record may give ``path`` as its output: its project path, its full path."""
+    names = {str(path.resolve())}
+    rel = relative_path(project, path)
+    if rel is not None:
+        names.add(rel)
+    return sorted(names)
 
 
 def is_original(project, path: Path) -> bool:
@@ -106,25 +111,34 @@ def check_inside(project, image_path: Path) -> None:
         raise RepairError(f"{image_path}: not inside the project folder {project.root}; nothing was saved")
 
 
-def list_for(project, rel: str) -> bool:
+def list_for(project, rel: str, token=None, progress=None) -> bool:
     """Index what finds the project path ``rel`` not indexed yet (a file dropped meanwhile,
     one reached through a link): its folder alone when an earlier index listed that folder
     under that path (the walk enters it there: what it lists is what a scan lists), else
     the whole project (a folder never listed may lie behind a link the walk does not
-    follow: only the walk says). True when the whole project was walked."""
+    follow: only the walk says). True when the whole project was walked. ``token``,
+    ``progress``: the database held by another writer is waited for (:meth:`..project.Project.scan`)."""
     from ..store import repo_folders as rf
+    from ..tasks import no_progress
 
+    progress = progress or no_progress
     folder = rel.rpartition("/")[0]
     with project.store.read() as s:
         known = bool(rf.folder_digests_of(s, [folder]))
     if known:
-        project.scan_folder(folder)
+        project.scan_folder(folder, token, progress)
         return False
-    project.scan()
+    project.scan(token, progress)
     return True
 
 
-def record_repair(project, image_path: Path, result: RepairResult, actor: str) -> None:
+def record_repair(project, image_path: Path, result: RepairResult, actor: str, token=None, progress=None) -> None:
+    """Record the saved repair ``result``: its output's folder indexed (its own
+    transactions, each stored once), then its record in one transaction that also closes
+    the earlier repairs of the same output file (:meth:`..project.Project.add_repair`).
+    Given a ``token``, each waits for a database another writer holds (said through
+    ``progress``; a cancel raises :class:`~..tasks.Cancelled`) and is stored whole or not at all."""
+    progress = _waits_said(progress)
     rel = relative_path(project, image_path)
     if rel is None:
         raise RepairError(f"{image_path}: not inside the project folder {project.root}; repair saved "
@@ -132,23 +146,37 @@ def record_repair(project, image_path: Path, result: RepairResult, actor: str) -
     src = project.image_by_path(rel)
     out_rel = relative_path(project, result.output_path)
     if src is None:
-        if not list_for(project, rel) and out_rel is not None:  # (a whole walk listed the output too)
-            project.scan_folder(out_rel.rpartition("/")[0])
+        if not list_for(project, rel, token, progress) and out_rel is not None:  # (a whole walk listed it too)
+            project.scan_folder(out_rel.rpartition("/")[0], token, progress)
         src = project.image_by_path(rel)
     elif out_rel is not None:  # the output's own folder listed, not the whole project walked again
-        project.scan_folder(out_rel.rpartition("/")[0])
+        project.scan_folder(out_rel.rpartition("/")[0], token, progress)
     if src is None:
         raise RepairError(f"{rel}: not indexed in the project; repair saved to {result.output_path}")
     out_img = project.image_by_path(out_rel) if out_rel else None
     # the file replaced an earlier repair's output: that repair no longer describes it, and is
-    # closed as undo closes one (kept in the history), so one file has one linked repair
-    for old_id in recorded_outputs(project, result.output_path, active_only=True):
-        project.unlink_repair(old_id, actor)
+    # closed as undo closes one (kept in the history), so one file has one linked repair; in
+    # the record's own transaction (closed and not replaced, or replaced and left open, was
+    # what a failure between the two left)
     # outside the project: absolute paths (relative ones are read against the project root)
     mask_rel = relative_path(project, result.mask_path) or str(result.mask_path.resolve())
     rec = project.add_repair(
         src.id, mask_path=mask_rel, output_path=out_rel or str(result.output_path.resolve()), engine=result.method,
         actor=actor, output_image_id=out_img.id if out_img else None, source_sha256=result.source_sha256,
-        checkpoint_hash=result.checkpoint_hash, params=result.params)
+        checkpoint_hash=result.checkpoint_hash, params=result.params,
+        closing=output_names(project, result.output_path), token=token, progress=progress)
     result.repair_id = rec.id
     result.output_image_id = out_img.id if out_img else None
+
+
+def _waits_said(progress):
+    """``progress`` given only the reports of a wait for the database (its words, and the
+    report that it is over with its seconds), as stage "repair": the index of the output's
+    folder says nothing else."""
+    from dataclasses import replace
+
+    def said(p) -> None:
+        if progress is not None and (p.waiting or p.waited_s):
+            progress(replace(p, stage="repair", done=0, total=None))
+
+    return said

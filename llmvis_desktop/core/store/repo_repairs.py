@@ -20,7 +20,7 @@ from pathlib import Path
 import json
 from typing import Optional
 
-from sqlalchemy import event, func, select
+from sqlalchemy import Select, event, func, select
 from sqlalchemy.orm import Session
 
 from . import models as m
@@ -206,6 +206,12 @@ def add_repair(
     session.flush()
     add_event(session, source_image_id, actor, "repair", None, {"repair_id": row.id, "output": output_path})
     return repair_record(row)
+
+
+def linked_with_output(names) -> Select:
+    """The ids of the linked repairs whose output is recorded under one of ``names``."""
+    return (select(m.Repair.id).where(m.Repair.output_path.in_(sorted(names)), m.Repair.unlinked_at.is_(None))
+            .order_by(m.Repair.id))
 
 
 def repairs_for(session: Session, image_id: int) -> list[RepairRecord]:

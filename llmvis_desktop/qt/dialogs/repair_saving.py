@@ -84,14 +84,16 @@ class RepairSaving:
         def work(token, progress, path=self.image_path, mask=mask, meth=meth, ck=self.checkpoint,
                  out_dir=self.out_dir, project=self.project, actor=self.actor, prev=prev, frame=self.frame,
                  limit=getattr(self, "max_pixels", None), source=source):
-            # repair_file writes the file first and records the repair only once it is written
+            # repair_file writes the file first and records the repair only once it is written; a
+            # project database another writer holds is waited for, said on the job's row (Cancel stops it)
             try:
                 return repair_file(path, mask, method=meth, checkpoint=ck, out_dir=out_dir, project=project,
                                    actor=actor, detail=prev.params["detail"], seed=prev.params["seed"],
                                    result_pixels=prev.pixels, result_checkpoint_hash=prev.checkpoint_hash,
                                    mask_source=source, frame=frame, max_pixels=limit,
                                    source_sha256=prev.source_sha256 or None,  # the file the preview read
-                                   device=prev.params.get("device", "auto"))  # where the preview ran
+                                   device=prev.params.get("device", "auto"),  # where the preview ran
+                                   token=token, progress=progress)
             except (RepairError, OSError) as exc:  # a read-only or full output folder: said in the dialog
                 return exc
             finally:
@@ -155,6 +157,11 @@ class RepairSaving:
         return self._alive()
 
     def _save_result(self, job, out) -> None:
+        if getattr(out, "waited_s", 0) >= 1 and self.project is not None:  # the Jobs row's end, as the CLI's
+            from ...core.store.db_wait import waited_note
+            from ...core.store.engine import describe_url
+
+            job.done_text = waited_note(describe_url(self.project.db_url), out.waited_s)
         if not self._end_save(job):
             return
         if isinstance(out, Exception):
