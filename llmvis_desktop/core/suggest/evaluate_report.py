@@ -285,11 +285,15 @@ def outside_taxonomy_words(n: int) -> str:
 
 def next_step(report: dict, window: bool = False) -> str:
     """What to do for a report with nothing to score yet, or "": no suggestion at all (an
-    empty project: the dashboard was blank boxes saying "nothing yet" and no more), or
-    suggestions and no image reviewed or rejected. ``window``: in the window's words (its
+    empty project: the dashboard was blank boxes saying "nothing yet" and no more; or
+    images reviewed by hand and no model run yet: the same), or suggestions and no image
+    reviewed or rejected. ``window``: in the window's words (its
     menus and keys), else the command line's."""
     im = report.get("images") or {}
-    if im.get("reviewed") or im.get("rejected"):
+    # no suggestion ever made (nor a learned run's "no": scored with no card) on a project
+    # whose images are reviewed by hand: said nothing, the tables and plots empty
+    none_made = not (report.get("suggestions") or report.get("withdrawn") or im.get("with_label_suggestions"))
+    if (im.get("reviewed") or im.get("rejected")) and not none_made:
         return ""
     review = ("review the images (Enter accepts an image's suggestions and marks it reviewed, Delete rejects "
               "it): the figures compare the suggestions with those reviews")
