@@ -1,6 +1,7 @@
 """The plain-text rendering of :func:`llmvis_desktop.core.suggest.evaluate.evaluate`'s report."""
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, timedelta
 
 #: acceptance over time spanning up to this many days is shown per day, up to
@@ -8,6 +9,19 @@ from datetime import date, timedelta
 #: unreadable, 26 weeks are not
 DAYS_UP_TO = 62
 WEEKS_UP_TO = 400
+
+
+def columns(text: str) -> int:
+    """The terminal columns ``text`` takes: two for a wide or full-width character (傷, キ,
+    most emoji), none for a combining one, else one (``len`` counted 傷 as one: a row
+    naming it stood a column right of the others per such character)."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+               for c in text)
+
+
+def ljust(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (:func:`columns`)."""
+    return text + " " * max(0, width - columns(text))
 
 
 def plural(n: int, word: str) -> str:
@@ -91,10 +105,10 @@ def format_report(report: dict, how_to_include: str = "") -> str:
     lines.append("")
     lab = report["labels"]
     lines.append("Labels, all models pooled (" + lab["rule"] + ")")  # (per model: --json's labels.by_model)
-    w = max([20] + [len(row["label"]) for row in lab["per_label"]])  # whole names: two may share a start
+    w = max([20] + [columns(row["label"]) for row in lab["per_label"]])  # whole names: two may share a start
     lines.append(f"  {'label':<{w}} {'precision':>9} {'recall':>7} {'F1':>6} {'support':>7}")
     for row in lab["per_label"]:
-        lines.append(f"  {row['label']:<{w}} {f(row['precision']):>9} {f(row['recall']):>7} "
+        lines.append(f"  {ljust(row['label'], w)} {f(row['precision']):>9} {f(row['recall']):>7} "
                      f"{f(row['f1']):>6} {row['support']:>7}")
     mi = lab["micro"]
     lines.append(f"  {'(micro)':<{w}} {f(mi['precision']):>9} {f(mi['recall']):>7} {f(mi['f1']):>6} "
@@ -103,23 +117,23 @@ def format_report(report: dict, how_to_include: str = "") -> str:
         lines.append(f"  ({outside_taxonomy_words(lab['outside_taxonomy'])} left out)")
     by_model = lab.get("by_model") or {}
     if by_model:
-        w = max([20] + [len(n) for k, v in by_model.items() for n, _x in [(k, v)] + _revision_rows(v)])
+        w = max([20] + [columns(n) for k, v in by_model.items() for n, _x in [(k, v)] + _revision_rows(v)])
         lines += ["", "Labels per model (micro: each model's own predictions)",
                   f"  {'model':<{w}} {'images':>6} {'precision':>9} {'recall':>7} {'F1':>6} {'TP':>5} {'FP':>5} {'FN':>5}"]
         for k, v in by_model.items():
             for name, x in [(k, v)] + _revision_rows(v):
                 mi = x["micro"]
-                lines.append(f"  {name:<{w}} {x['images']:>6} {f(mi['precision']):>9} {f(mi['recall']):>7} "
+                lines.append(f"  {ljust(name, w)} {x['images']:>6} {f(mi['precision']):>9} {f(mi['recall']):>7} "
                              f"{f(mi['f1']):>6} {mi['tp']:>5} {mi['fp']:>5} {mi['fn']:>5}")
     lines += ["", f"Acceptance per model ({ACCEPTANCE_WORDS})"]
-    w = max([36] + [len(n) for a in report["acceptance"]
+    w = max([36] + [columns(n) for a in report["acceptance"]
                     for n, _x in [(a["model_id"], a)] + _revision_rows(a)])
     widths = [max(len(c), 7) for c in ACCEPTANCE_COLUMNS]
     lines.append(f"  {'model':<{w}} " + " ".join(f"{c:>{n}}" for c, n in zip(ACCEPTANCE_COLUMNS, widths)))
     for model in report["acceptance"]:
         for name, a in [(model["model_id"], model)] + _revision_rows(model):
             cells = acceptance_cells(a, lambda x: f(x, True))
-            lines.append(f"  {name:<{w}} " + " ".join(f"{c:>{n}}" for c, n in zip(cells, widths)))
+            lines.append(f"  {ljust(name, w)} " + " ".join(f"{c:>{n}}" for c, n in zip(cells, widths)))
     overruled = sum(a.get("overruled", 0) for a in report["acceptance"])
     if overruled:
         lines.append(f"  ({overruled} accepted on images rejected later counted as rejected)")
@@ -156,10 +170,10 @@ def _caption_models(by_model: dict, f) -> list[str]:
     the mean of all captioners pooled, not whose it was)."""
     if not by_model:
         return []
-    w = max([36] + [len(k) for k in by_model])
+    w = max([36] + [columns(k) for k in by_model])
     out = [f"  {'model':<{w}} {'decided':>7} {'mean':>7} {'rejected, none written':>22}"]
     for k, x in by_model.items():
-        out.append(f"  {k:<{w}} {x['decided']:>7} {f(x['mean_edit_distance']):>7} "
+        out.append(f"  {ljust(k, w)} {x['decided']:>7} {f(x['mean_edit_distance']):>7} "
                    f"{x.get('rejected_unwritten') or 0:>22}")
     return out
 
@@ -271,11 +285,15 @@ def outside_taxonomy_words(n: int) -> str:
 
 def next_step(report: dict, window: bool = False) -> str:
     """What to do for a report with nothing to score yet, or "": no suggestion at all (an
-    empty project: the dashboard was blank boxes saying "nothing yet" and no more), or
-    suggestions and no image reviewed or rejected. ``window``: in the window's words (its
+    empty project: the dashboard was blank boxes saying "nothing yet" and no more; or
+    images reviewed by hand and no model run yet: the same), or suggestions and no image
+    reviewed or rejected. ``window``: in the window's words (its
     menus and keys), else the command line's."""
     im = report.get("images") or {}
-    if im.get("reviewed") or im.get("rejected"):
+    # no suggestion ever made (nor a learned run's "no": scored with no card) on a project
+    # whose images are reviewed by hand: said nothing, the tables and plots empty
+    none_made = not (report.get("suggestions") or report.get("withdrawn") or im.get("with_label_suggestions"))
+    if (im.get("reviewed") or im.get("rejected")) and not none_made:
         return ""
     review = ("review the images (Enter accepts an image's suggestions and marks it reviewed, Delete rejects "
               "it): the figures compare the suggestions with those reviews")

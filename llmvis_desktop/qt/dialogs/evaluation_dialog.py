@@ -385,10 +385,14 @@ class EvaluationDialog(QDialog):
         cap_rows = [[names.get(k, k), str(c["decided"]), _fmt(c["mean_edit_distance"]),
                      str(c.get("rejected_unwritten") or 0)] for k, c in caps["by_model"].items()]
         unwritten = caps.get("rejected_unwritten") or 0
-        v.addWidget(QLabel("Captions: normalised edit distance between suggested and final caption "
-                           "(0 = kept as suggested, 1 = rewritten)"
-                           + (f"; {unwritten} rejected with no caption written after, left out"
-                              if unwritten else "")))
+        # wrapped: with the count of captions rejected unwritten it was one line 972 px wide, and
+        # the dialog opened that wide on an 800 px screen (Close and the tables' right off it)
+        self.caption_heading = QLabel("Captions: normalised edit distance between suggested and final caption "
+                                      "(0 = kept as suggested, 1 = rewritten)"
+                                      + (f"; {unwritten} rejected with no caption written after, left out"
+                                         if unwritten else ""))
+        self.caption_heading.setWordWrap(True)
+        v.addWidget(self.caption_heading)
         self.caption_table = _table(["model", "decided", "mean edit distance", "rejected, none written"], cap_rows,
                                     "no suggested caption decided yet (accepted, edited or rejected)", tips)
         v.addWidget(self.caption_table, 1)
