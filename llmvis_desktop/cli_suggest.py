@@ -249,6 +249,12 @@ def run_suggest_cmd(args) -> int:
             indexed = project.index(CancelToken(), bar)  # (a token: the database held elsewhere is waited for)
             bar.close()  # what it left out, said as `llmvis index` says it (a folder it could not read got no work, unsaid)
             print("".join(f"warning: {one_line(line)}\n" for line in indexed.left_out_lines()), end="", file=sys.stderr)
+            if indexed.waited_s >= 1:  # (the jobs after it say their own waits)
+                from .core.store.db_wait import waited_note
+                from .core.store.engine import describe_url
+
+                print(f"note: {waited_note(describe_url(project.db_url), indexed.waited_s, 'the index')}",
+                      file=sys.stderr)
         settings = project.settings()
         cap_spec = args.captioner or (None if args.labeler or args.learned else settings.get("captioner"))
         lab_spec = args.labeler or (None if args.captioner or args.learned else settings.get("labeler"))

@@ -11,15 +11,13 @@ The lock is held by a real other process (BEGIN EXCLUSIVE on the file, db_holder
 busy timeout is made short through its setting (``engine.SQLITE_BUSY_TIMEOUT_MS``)."""
 from __future__ import annotations
 
-import io
 import json
 import sqlite3
-import sys
 import threading
 import time
 
 import pytest
-from db_holder import Holder, release_at_third_wait
+from db_holder import Holder, cli_while_held, release_at_third_wait
 from db_holder import waiting as _waiting
 from PIL import Image
 from sqlalchemy.exc import OperationalError
@@ -197,42 +195,10 @@ def test_postgresql_lock_failures_are_waited_out_and_the_server_gone_is_not(fold
     _all_indexed_once(folder)
 
 
-class _Watch(io.StringIO):
-    """The CLI's stderr: the lock is released a moment after the index says it waits."""
-
-    def __init__(self, holder: Holder) -> None:
-        super().__init__()
-        self.holder, self.said_at = holder, None
-
-    def write(self, text):
-        if ": waiting (" in text and self.said_at is None:
-            self.said_at = time.monotonic()
-            threading.Timer(2.0, self.holder.release).start()
-        return super().write(text)
-
-
 def test_the_cli_index_says_it_waits_for_the_database_it_names_then_indexes_everything(folder, capsys,
                                                                                        monkeypatch):
     db = _db(folder)
-    holder = Holder(db)
-    watch = _Watch(holder)
-    monkeypatch.setattr(sys, "stderr", watch)
-    try:
-        code = main(["index", str(folder)])
-    finally:
-        holder.release()
-    err = watch.getvalue()
-    assert code == 0, err
-    lines = err.splitlines()
-    waiting = [ln for ln in lines if ln.startswith("scan: waiting (")]
-    assert waiting and waiting[0].endswith(
-        f" so far) for the project database {db}: another process is writing to it; the job goes on when it "
-        f"is free"), err
-    assert any(ln.startswith(f"scan: the project database {db} is free again after ") for ln in lines), err
-    assert watch.said_at < holder.released_at  # said while the lock was held
-    assert "busy" not in err, err
-    note = [ln for ln in lines if ln.startswith("note: the job waited ")]  # and once more at the end, in all
-    assert len(note) == 1 and note[0].endswith(f" in all for the project database {db}, which another writer held"), err
+    cli_while_held(["index", str(folder)], db, monkeypatch, stage="scan")
     _all_indexed_once(folder)
     capsys.readouterr()
     assert main(["index", str(folder), "--json"]) == 0  # nothing held: no note

@@ -11,19 +11,16 @@ back, or (its row not removable while the lock is held) its pending marker kept 
 next scan to settle. The lock is held by a real other process (db_holder)."""
 from __future__ import annotations
 
-import io
 import os
 import sqlite3
-import sys
 import threading
 import time
 
 import numpy as np
 import pytest
-from db_holder import Holder, release_at_third_wait, waiting
+from db_holder import Holder, cli_while_held, release_at_third_wait, waiting
 from PIL import Image
 
-from llmvis_desktop.cli import main
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.repair.apply import repair_file
 from llmvis_desktop.core.store import engine as eng
@@ -200,41 +197,10 @@ def test_a_cancel_after_the_output_was_indexed_leaves_its_marker_for_the_next_sc
     assert _state(root) == ([], ["cam/a.png"])
 
 
-class _Watch(io.StringIO):
-    """The CLI's stderr: the lock is released a moment after the repair says it waits."""
-
-    def __init__(self, holder: Holder) -> None:
-        super().__init__()
-        self.holder, self.said_at = holder, None
-
-    def write(self, text):
-        if ": waiting (" in text and self.said_at is None:
-            self.said_at = time.monotonic()
-            threading.Timer(2.0, self.holder.release).start()
-        return super().write(text)
-
-
 def test_the_cli_repair_says_it_waits_for_the_database_it_names_then_records_the_repair(root, capsys, monkeypatch):
     db = _db(root)
-    holder = Holder(db)
-    watch = _Watch(holder)
-    monkeypatch.setattr(sys, "stderr", watch)
-    try:
-        code = main(["repair", "apply", str(root / "cam" / "a.png"), "--mask", str(root.parent / "mask.png"),
-                     "--method", "telea"])
-    finally:
-        holder.release()
-    err = watch.getvalue()
-    assert code == 0, err
-    lines = err.splitlines()
-    said = [ln for ln in lines if ln.startswith("repair: waiting (")]
-    assert said and said[0].endswith(f" so far) for the project database {db}: another process is writing to it; "
-                                     f"the job goes on when it is free"), err
-    assert any(ln.startswith(f"repair: the project database {db} is free again after ") for ln in lines), err
-    assert watch.said_at < holder.released_at  # said while the lock was held
-    assert "busy" not in err, err
-    note = [ln for ln in lines if ln.startswith("note: the job waited ")]
-    assert len(note) == 1 and note[0].endswith(f" in all for the project database {db}, which another writer held"), err
+    cli_while_held(["repair", "apply", str(root / "cam" / "a.png"), "--mask", str(root.parent / "mask.png"),
+                            "--method", "telea"], db, monkeypatch, stage="repair")
     out = capsys.readouterr().out
     assert out.startswith(f"repaired {root / 'cam' / 'a.png'} -> ") and "recorded in" in out
     repairs, images = _state(root)

@@ -10,10 +10,8 @@ The lock is held by a real other process (BEGIN EXCLUSIVE on the file); the busy
 is made short through its setting (``engine.SQLITE_BUSY_TIMEOUT_MS``)."""
 from __future__ import annotations
 
-import io
 import json
 import sqlite3
-import sys
 import threading
 import time
 
@@ -25,10 +23,9 @@ try:
 except ImportError:
     import tiny_models
 
-from db_holder import Holder, release_at_third_wait
+from db_holder import Holder, cli_while_held, release_at_third_wait
 from db_holder import waiting as _waiting
 
-from llmvis_desktop.cli import main
 from llmvis_desktop.core.project import Project
 from llmvis_desktop.core.store import engine as eng
 from llmvis_desktop.core.suggest import inspect_folder
@@ -64,44 +61,6 @@ def held_folder(tmp_path, monkeypatch):
     tiny_models.labelled_project(folder, ()).close()
     monkeypatch.setattr(eng, "SQLITE_BUSY_TIMEOUT_MS", 200)  # (the setting: 15 s)
     return folder
-
-
-class _Watch(io.StringIO):
-    """The CLI's stderr: the lock is released a moment after the job says it waits (it
-    tries again meanwhile, in vain)."""
-
-    def __init__(self, holder: Holder, after: float) -> None:
-        super().__init__()
-        self.holder, self.after, self.said_at = holder, after, None
-
-    def write(self, text):
-        if text.startswith("suggest: waiting (") and self.said_at is None:
-            self.said_at = time.monotonic()
-            threading.Timer(self.after, self.holder.release).start()
-        return super().write(text)
-
-
-def cli_while_held(args, db, monkeypatch) -> list[str]:
-    """``llmvis ARGS`` run while another process holds ``db``, released 2 s after the job
-    says it waits: its stderr's lines, checked to say (while the lock was held) that it
-    waits for ``db`` and then that the wait is over; the run succeeded."""
-    holder = Holder(db)
-    watch = _Watch(holder, after=2.0)
-    monkeypatch.setattr(sys, "stderr", watch)
-    try:
-        code = main(args)
-    finally:
-        holder.release()
-    err = watch.getvalue()
-    assert code == 0, err
-    lines = err.splitlines()
-    waiting = [ln for ln in lines if ln.startswith("suggest: waiting (")]
-    assert waiting and waiting[0].endswith(
-        f" so far) for the project database {db}: another process is writing to it; the job goes on when "
-        f"it is free"), err
-    assert any(ln.startswith(f"suggest: the project database {db} is free again after ") for ln in lines), err
-    assert watch.said_at < holder.released_at  # it said so while the lock was held
-    return lines
 
 
 def test_the_cli_job_waits_for_a_database_held_past_the_busy_timeout_then_stores_everything(

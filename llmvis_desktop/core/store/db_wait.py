@@ -99,10 +99,11 @@ def waiting_words(kind: str, database: str, seconds: float, needs: str = SUGGEST
             f"{why}; the job goes on when it is free")
 
 
-def waited_note(database: str, seconds: float) -> str:
+def waited_note(database: str, seconds: float, who: str = "the job") -> str:
     """A job's note at its end after it waited (``seconds`` in all): the model job's, the
-    learned suggester's and (in the window) the index's alike, in the CLI and the window."""
-    return f"the job waited {took(seconds)} in all for the project database {database}, which another writer held"
+    learned suggester's and (in the window) the index's alike, in the CLI and the window;
+    ``who``: "the index" for the index ``llmvis suggest`` runs before its jobs."""
+    return f"{who} waited {took(seconds)} in all for the project database {database}, which another writer held"
 
 
 def free_words(database: str, seconds: float) -> str:
