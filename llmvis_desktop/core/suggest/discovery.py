@@ -51,6 +51,7 @@ class ModelInfo:
     incomplete: Optional[str] = None  # tokenizer / image processor files a load would refuse the folder for
     remote_code_in: Optional[str] = None  # the file whose auto_map names the model's own code
     hub_commit: Optional[str] = None  # an HF-cache model's snapshot commit (snapshots/<commit>/)
+    broken_links: Optional[str] = None  # model files that are links to nothing (an HF-cache blob missing)
 
     @property
     def name(self) -> str:
@@ -145,6 +146,7 @@ def inspect_folder(folder: Path | str, model_id: Optional[str] = None, source: s
         unloadable=_unloadable(folder, fmt, weights),
         incomplete=missing_files(folder) if fam is not None and has_config and bad_config is None else None,
         hub_commit=_snapshot_commit(folder) if source == "hf-cache" else None,
+        broken_links=_broken_links(folder),
     )
     problem = refusal(info, bad_config=bad_config)
     if not info.has_config and bad_config is None and source == "folder":
@@ -165,6 +167,30 @@ def _unreadable(folder: Path) -> Optional[str]:
         return (f"{folder}: cannot be read ({exc.strerror or exc}); ask its owner for read access, "
                 f"or move it out of the model folder")
     return None
+
+
+#: the files of a model folder a load may read (a link to nothing named otherwise, a README, is harmless)
+_MODEL_FILE_SUFFIXES = (".json", ".safetensors", ".bin", ".pt", ".pth", ".model", ".txt", ".jinja", ".tiktoken")
+
+
+def _broken_links(folder: Path) -> Optional[str]:
+    """What is wrong when model files of the folder are links to nothing, or None. A Hugging
+    Face cache snapshot is links into ``blobs/``; a download cut short (or a cache cleaned by
+    hand) leaves links whose blob is not there, and the folder was refused as "no config.json,
+    so this is not a model folder" or "no weights", naming neither the links nor the fix."""
+    try:
+        names = sorted(p.name for p in folder.iterdir()
+                       if p.name.endswith(_MODEL_FILE_SUFFIXES) and p.is_symlink() and not p.exists())
+    except OSError:
+        return None
+    if not names:
+        return None
+    shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+    target = os.readlink(folder / names[0])
+    return (f"{shown} {'is a link' if len(names) == 1 else 'are links'} to nothing (the file "
+            f"{'it points to' if len(names) == 1 else names[0] + ' points to'}, {target}, is not there): "
+            f"the download may be incomplete, or the files were deleted; download the model again "
+            f"(on a machine online, then copy its folder here)")
 
 
 #: configs whose ``auto_map`` transformers follows with trust_remote_code, and without it quietly
@@ -238,6 +264,8 @@ CODE_OPT_IN = "(--trust-remote-code; in the model manager, its check box)"
 def refusal(info: ModelInfo, allow_bin: bool = False, allow_remote_code: bool = False,
             bad_config: Optional[str] = None) -> Optional[str]:
     where = info.path
+    if info.broken_links:  # before "no config.json" / "no weights": those links are them
+        return f"{where}: {info.broken_links}"
     if bad_config is not None:
         return f"{where}: config.json cannot be read ({bad_config})"
     if not info.has_config:
