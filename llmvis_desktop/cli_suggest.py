@@ -138,7 +138,7 @@ def _config():
 def run_models_cmd(args) -> int:
     from .core.suggest.device import DeviceError, describe_size, fits, resolve
     from .core.suggest.discovery import discover
-    from .core.suggest.too_deep import too_deep_note
+    from .core.suggest.too_deep import absent_dirs, absent_dirs_note, too_deep_note
 
     cfg = _config()
     # absolute, as the paths suggestions store (a relative --dir listed relative paths)
@@ -150,6 +150,12 @@ def run_models_cmd(args) -> int:
                     "config.json beside the weights)" if Path(d).expanduser().exists() else "no such folder")
             print(f"warning: --dir {d}: {what}", file=sys.stderr)
             absent.add(os.path.abspath(os.path.expanduser(d)))
+    # the configured ones too: a folder set in Settings and gone since listed none of its models, silently
+    gone = [(d, why) for d, why in absent_dirs(cfg.model_dirs)
+            if os.path.abspath(os.path.expanduser(d)) not in absent]
+    if gone:
+        print(absent_dirs_note(gone), file=sys.stderr)
+        absent.update(os.path.abspath(os.path.expanduser(d)) for d, _why in gone)
     too_deep: list = []
     infos = discover(dirs, include_hf_cache=not args.no_cache, cache_known_only=not args.show_all,
                      too_deep=too_deep)

@@ -24,3 +24,29 @@ def too_deep_note(paths: Sequence[str], *, window: bool = False, show: int = SHO
                 f"then Rescan")
     return ("note: " + head + f"to list them, add the folder holding them: "
             f"{' '.join('--dir ' + p for p in parents[:show])}{etc} (or in Settings, Model folders)")
+
+
+def absent_dirs(dirs: Sequence[str]) -> list[tuple[str, str]]:
+    """The model folders of ``dirs`` that cannot be looked in, each with why ("no such
+    folder", or a file): a folder set in Settings and gone since (a drive not connected, a
+    share not mounted, a folder moved) listed none of its models, and nothing said why."""
+    out = []
+    for d in dict.fromkeys(str(d) for d in dirs):
+        p = os.path.expanduser(d)
+        if not os.path.isdir(p):
+            out.append((d, "a file, not a folder" if os.path.exists(p) else "no such folder"))
+    return out
+
+
+def absent_dirs_note(absent: Sequence[tuple[str, str]], *, window: bool = False) -> str:
+    """The note naming model folders set in Settings that :func:`absent_dirs` found gone."""
+    if not absent:
+        return ""
+    what = "; ".join(f"{d} ({why})" for d, why in absent)
+    one = len(absent) == 1
+    head = (f"model folder{'' if one else 's'} not looked in: {what}; {'its' if one else 'their'} models "
+            f"are not listed (a drive not connected, or the folder moved?); ")
+    it = "it" if one else "them"
+    if window:
+        return "M" + head[1:] + f"reconnect {it}, or change Settings \u2192 Model folders, then Rescan"
+    return "warning: " + head + f"reconnect {it}, or change the model folders in the window's Settings"

@@ -65,8 +65,11 @@ def _unloadable(folder: Path, fmt: Optional[str], weights: list[Path]) -> Option
     if index.is_file() and not _shards_present(index):
         try:
             shards = sorted(set((json.loads(index.read_text()).get("weight_map") or {}).values()))
-        except (OSError, ValueError, AttributeError):
-            shards = []
+        except (OSError, ValueError, AttributeError) as exc:  # it said "names no shards"
+            why = "not a JSON object with a weight_map" if isinstance(exc, AttributeError) else (
+                exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) or type(exc).__name__
+            return (f"model.safetensors.index.json cannot be read ({why}), so its shards cannot be "
+                    f"found; the download may be incomplete: fetch or copy the model again")
         missing = [n for n in shards if not (folder / n).exists()]
         if missing:
             return (f"{len(missing)} of the {len(shards)} shards model.safetensors.index.json names "

@@ -42,6 +42,8 @@ Methods / attributes
                                    was queued at once, False when it waits for the running
                                    model job), and the status line says what became of it
     ``status_text() -> str``
+    ``absent_dirs_text() -> str``  the note naming model folders that are not there (a drive
+                                   not connected), whose models are not listed ("" when none)
     ``loaded_text() -> str``       the line saying which models are loaded in memory now
                                    (the session's model thread; kept up to date while shown);
                                    its "Unload now" (shown when ``unload_now`` is given: the
@@ -85,7 +87,7 @@ from llmvis_desktop.core.suggest.discovery import (
     inspect_folder,
     names_model,
 )
-from llmvis_desktop.core.suggest.too_deep import too_deep_note
+from llmvis_desktop.core.suggest.too_deep import absent_dirs, absent_dirs_note, too_deep_note
 
 from ..db_messages import describe_db_error
 from ..screen import MinHeightFollows, fit_to_screen
@@ -154,6 +156,12 @@ class ModelManagerDialog(QDialog):
         self.too_deep_label.setWordWrap(True)
         self.too_deep_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.too_deep_label.hide()
+        # model folders set in Settings that are gone (a drive not connected): their models were
+        # absent from the table and nothing said why
+        self.absent_label = QLabel(objectName="absentDirsLabel")
+        self.absent_label.setWordWrap(True)
+        self.absent_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.absent_label.hide()
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
         self.encoder = EncoderChoice(self)  # the learned suggester's features (model_encoder)
@@ -202,6 +210,7 @@ class ModelManagerDialog(QDialog):
         lay.addWidget(self.table, 1)
         lay.addWidget(self.empty_label)
         lay.addWidget(self.too_deep_label)
+        lay.addWidget(self.absent_label)
         lay.addLayout(row)
         lay.addLayout(opts)
         lay.addWidget(self.encoder)
@@ -223,6 +232,10 @@ class ModelManagerDialog(QDialog):
 
     def loaded_text(self) -> str:
         return self.loaded_line.text()
+
+    def absent_dirs_text(self) -> str:
+        """The note naming model folders that are not there ("" when all are)."""
+        return self.absent_label.text()
 
     def too_deep_text(self) -> str:
         """The note naming model folders too deep to be listed ("" when there are none)."""
@@ -278,6 +291,9 @@ class ModelManagerDialog(QDialog):
                               revisions=False, too_deep=too_deep)
         self.too_deep_label.setText(too_deep_note(too_deep, window=True) if too_deep else "")
         self.too_deep_label.setVisible(bool(too_deep))
+        absent = absent_dirs(self.model_dirs)
+        self.absent_label.setText(absent_dirs_note(absent, window=True))
+        self.absent_label.setVisible(bool(absent))
         self.table.setRowCount(len(self.infos))
         for r, info in enumerate(self.infos):
             self._fill_row(r, info)
