@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-
 SHOTS = Path(__file__).resolve().parents[2] / "shots"
 
 
@@ -27,19 +26,19 @@ def brick_project_fixture(tmp_path):
     return root
 
 
-def telea_preview(qtbot, src, project):
-    """The repair dialog over ``src`` shown, the scratch painted over and a telea preview
-    made (Accept's turn next)."""
+def telea_preview(qtbot, src, project, **dialog_kw):
+    """The repair dialog over ``src`` shown (``dialog_kw``: its own, e.g. ``actor``), the
+    scratch painted over and a telea preview made (Accept's turn next)."""
     from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
 
-    dlg = RepairDialog(src, project)
+    dlg = RepairDialog(src, project, **dialog_kw)
     qtbot.addWidget(dlg)
     dlg.resize(900, 600)
     dlg.show()
     dlg.editor.canvas.fill_rect(18, 57, 182, 69)
     dlg.method.setCurrentIndex(dlg.method.findData("telea"))
     dlg.run_repair()
-    qtbot.waitUntil(lambda: "telea" in dlg.results, timeout=15000)
+    qtbot.waitUntil(lambda: "telea" in dlg.results and dlg.run_btn.isEnabled(), timeout=15000)
     return dlg
 
 

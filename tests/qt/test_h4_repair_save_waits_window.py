@@ -6,7 +6,10 @@ Cancel of the job while it waits stops it, nothing kept, the repair still in the
 import sys
 from pathlib import Path
 
-from repair_dialog_helpers import brick_project_fixture  # noqa: F401 - the brick_project fixture
+from repair_dialog_helpers import (
+    brick_project_fixture,  # noqa: F401 - the brick_project fixture
+    telea_preview,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 from db_holder import Holder  # noqa: E402
@@ -18,19 +21,6 @@ def _waiting_said(dlg) -> str:
     return p.message if p is not None and getattr(p, "waiting", False) else ""
 
 
-def _preview(qtbot, root, project):
-    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
-
-    dlg = RepairDialog(root / "brick.png", project, actor="tester")
-    qtbot.addWidget(dlg)
-    dlg.show()
-    dlg.editor.canvas.fill_rect(18, 57, 182, 69)
-    dlg.method.setCurrentIndex(dlg.method.findData("telea"))
-    dlg.run_repair()
-    qtbot.waitUntil(lambda: "telea" in dlg.results and dlg.run_btn.isEnabled(), timeout=15000)
-    return dlg
-
-
 def test_the_save_job_says_it_waits_for_the_database_then_saves(qtbot, brick_project, monkeypatch):
     from llmvis_desktop.core.project import Project
     from llmvis_desktop.core.store import engine as eng
@@ -38,7 +28,7 @@ def test_the_save_job_says_it_waits_for_the_database_then_saves(qtbot, brick_pro
     monkeypatch.setattr(eng, "SQLITE_BUSY_TIMEOUT_MS", 200)
     db = brick_project.resolve() / ".llmvis" / "project.sqlite"
     with Project.open(brick_project) as p:
-        dlg = _preview(qtbot, brick_project, p)
+        dlg = telea_preview(qtbot, brick_project / "brick.png", p, actor="tester")
         got: list = []
         dlg.repaired.connect(got.append)
         with Holder(db) as holder:
@@ -63,7 +53,7 @@ def test_a_cancel_of_the_waiting_save_keeps_nothing_and_keeps_the_repair(qtbot, 
     monkeypatch.setattr(eng, "SQLITE_BUSY_TIMEOUT_MS", 200)
     db = brick_project.resolve() / ".llmvis" / "project.sqlite"
     with Project.open(brick_project) as p:
-        dlg = _preview(qtbot, brick_project, p)
+        dlg = telea_preview(qtbot, brick_project / "brick.png", p, actor="tester")
         with Holder(db):
             dlg.save_repair()
             qtbot.waitUntil(lambda: bool(_waiting_said(dlg)), timeout=20000)

@@ -5,8 +5,10 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-
-from repair_dialog_helpers import brick_project_fixture  # noqa: F401 - the brick_project fixture
+from repair_dialog_helpers import (
+    brick_project_fixture,  # noqa: F401 - the brick_project fixture
+    telea_preview,
+)
 
 
 def test_repair_dialog_accept_in_a_read_only_folder_says_so(qtbot, brick_project, monkeypatch):
@@ -58,7 +60,7 @@ def test_repair_dialog_accept_saves_on_a_worker_and_holds_the_dialog(qtbot, bric
 
     with Project.open(brick_project) as p:
         p.index()
-        dlg = _telea_preview(qtbot, brick_project, p)
+        dlg = telea_preview(qtbot, brick_project / "brick.png", p, actor="tester")
         monkeypatch.setattr(apply, "write_repair_files", held)
         got = []
         dlg.repaired.connect(got.append)
@@ -78,20 +80,6 @@ def test_repair_dialog_accept_saves_on_a_worker_and_holds_the_dialog(qtbot, bric
         assert len(p.repairs(p.image_by_path("brick.png").id)) == 1
 
 
-def _telea_preview(qtbot, folder, project):
-    """The dialog on brick.png with a Telea repair of a painted band, ready to accept."""
-    from llmvis_desktop.qt.dialogs.repair_dialog import RepairDialog
-
-    dlg = RepairDialog(folder / "brick.png", project, actor="tester")
-    qtbot.addWidget(dlg)
-    dlg.show()
-    dlg.editor.canvas.fill_rect(18, 57, 182, 69)
-    dlg.method.setCurrentIndex(dlg.method.findData("telea"))
-    dlg.run_repair()
-    qtbot.waitUntil(lambda: "telea" in dlg.results and dlg.run_btn.isEnabled(), timeout=15000)
-    return dlg
-
-
 def test_repair_dialog_a_failed_save_records_nothing_and_keeps_the_repair(qtbot, brick_project, monkeypatch):
     import errno
     import threading
@@ -107,7 +95,7 @@ def test_repair_dialog_a_failed_save_records_nothing_and_keeps_the_repair(qtbot,
 
     with Project.open(brick_project) as p:
         p.index()
-        dlg = _telea_preview(qtbot, brick_project, p)
+        dlg = telea_preview(qtbot, brick_project / "brick.png", p, actor="tester")
         monkeypatch.setattr(apply, "write_repair_files", full)
         got = []
         dlg.repaired.connect(got.append)
@@ -148,7 +136,7 @@ def test_repair_dialog_save_to_another_folder_keeps_the_repair(qtbot, brick_proj
     monkeypatch.setattr(QFileDialog, "getExistingDirectory",
                         lambda parent, caption, start, *a, **k: asked.append(start) or str(elsewhere))
     with Project.open(brick_project) as p:
-        dlg = _telea_preview(qtbot, brick_project, p)
+        dlg = telea_preview(qtbot, brick_project / "brick.png", p, actor="tester")
         assert dlg.save_to_btn.isEnabled()
         preview = dlg.results["telea"].pixels.copy()
         got = []
