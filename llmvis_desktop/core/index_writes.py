@@ -23,7 +23,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from .store import db_wait
-from .store.engine import Store
+from .store.engine import Store, describe_url
 from .tasks import CancelToken, Progress, ProgressFn, no_progress
 
 T = TypeVar("T")
@@ -44,15 +44,13 @@ def index_write(store: Store, work: Callable[[Session], T], token: CancelToken |
         with store.write() as session:
             return work(session)
     at = at or Progress("index", 0)
-    over: list[str] = []  # the words saying the wait is over, said with its seconds
 
-    def say(message: str, waiting: bool) -> None:
+    def say(message: str, waiting: bool) -> None:  # (the end of a wait: said by waited, with its seconds)
         if waiting:
             progress(replace(at, message=message, waiting=True))
-        else:
-            over.append(message)
 
-    def waited(seconds: float) -> None:  # (right after the words that it is over)
-        progress(replace(at, message=over[-1] if over else "", waiting=False, waited_s=seconds))
+    def waited(seconds: float) -> None:
+        words = db_wait.free_words(describe_url(store.url), seconds)
+        progress(replace(at, message=words, waiting=False, waited_s=seconds))
 
     return db_wait.write_waiting(store, work, token, say, needs, waited)
