@@ -219,7 +219,8 @@ def cmd_apply(args) -> int:
     result = {"output": absolute(res.output_path), "mask": absolute(res.mask_path), "method": res.method,
               "checkpoint": used, "checkpoint_sha256": res.checkpoint_hash,
               "project": str(project.root) if project is not None else None, "repair_id": res.repair_id,
-              "seconds": round(time.monotonic() - t0, 2)}
+              "seconds": round(time.monotonic() - t0, 2),
+              "notes": [*res.notes, *([waited] if waited else [])]}  # (also on stderr, as `llmvis index --json`)
     if args.json:  # (it was printed whatever was asked, and --json was refused)
         print(json.dumps(result))
         return 0

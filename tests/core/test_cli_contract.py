@@ -135,6 +135,7 @@ def test_repair_apply_prints_lines_by_default_and_json_when_asked(tmp_path, caps
                  "--out", str(again)]) == 0
     done = json.loads(capsys.readouterr().out)
     assert done["output"] == str(again) and done["method"] == "telea" and done["project"] is None
+    assert done["notes"] == []  # (nothing waited for, no GPU fallback)
     # a refusal: the object on stdout too
     assert main(["repair", "apply", str(img), "--mask", str(tmp_path / "nope.png"), "--method", "telea",
                  "--json"]) == 1

@@ -11,6 +11,8 @@ back, or (its row not removable while the lock is held) its pending marker kept 
 next scan to settle. The lock is held by a real other process (db_holder)."""
 from __future__ import annotations
 
+import json
+
 import os
 import sqlite3
 import threading
@@ -205,3 +207,14 @@ def test_the_cli_repair_says_it_waits_for_the_database_it_names_then_records_the
     assert out.startswith(f"repaired {root / 'cam' / 'a.png'} -> ") and "recorded in" in out
     repairs, images = _state(root)
     assert [r[1:] for r in repairs] == [(OUT, 1)] and images == ["cam/a.png", OUT]
+
+
+def test_the_cli_repair_json_names_its_wait_in_notes(root, capsys, monkeypatch):
+    """`repair apply --json` said the wait only on stderr: its object had no "notes" (as
+    `llmvis index --json` has), so a script reading stdout never knew."""
+    db = _db(root)
+    cli_while_held(["repair", "apply", str(root / "cam" / "a.png"), "--mask", str(root.parent / "mask.png"),
+                    "--method", "telea", "--json"], db, monkeypatch, stage="repair")
+    done = json.loads(capsys.readouterr().out)
+    assert len(done["notes"]) == 1 and done["notes"][0].startswith("the job waited "), done
+    assert done["notes"][0].endswith(f" in all for the project database {db}, which another writer held")
