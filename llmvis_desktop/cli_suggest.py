@@ -46,9 +46,9 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--batch", type=positive, default=8, metavar="N", help="images per model call, halved on out-of-memory (default %(default)s)")
     p.add_argument("--limit", type=_image_limit, default=None, metavar="N",
                    help="at most N images this run (1 or more; leave it out for no limit)")
-    p.add_argument("--read-processes", type=non_negative, default=None, metavar="N",
+    p.add_argument("--read-processes", type=_read_processes, default=None, metavar="N",
                    help="helper processes that decode the images (0: one thread; default: a quarter of "
-                        "the cores, 2 to 8)")
+                        "the cores, 2 to 8; at most 4 per core, and at least 8 allowed)")
     p.add_argument("--prompt", default=None, metavar="TEXT", help="caption instruction (chat models), prefix (BLIP) or task token (Florence-2), this run "
                         "(default: the project's caption_prompt setting, else each model's own)")
     p.add_argument("--ask", default=None, metavar="QUESTION", help="ask each image this question (chat captioner): stored as answers")
@@ -106,6 +106,24 @@ def _at_least_one(text: str, why: str) -> int:
 def _image_limit(text: str) -> int:
     """--limit N: 1 or more (0 ran nothing and exited 0, naming no device)."""
     return _at_least_one(text, "images (leave --limit out for no limit)")
+
+
+def max_read_processes(cpu_count: Optional[int] = None) -> int:
+    """--read-processes' ceiling: 4 helpers per core (more reads at once than that help
+    no slow share, and each helper holds its own decoder's memory), never under 8, the
+    most the default takes."""
+    return max(8, 4 * (cpu_count or os.cpu_count() or 1))
+
+
+def _read_processes(text: str) -> int:
+    """--read-processes N: 0 up to :func:`max_read_processes` (1000 started 1000 helper
+    processes, each a Python with its image decoder, and could run the machine out of memory)."""
+    value = non_negative(text)
+    most = max_read_processes()
+    if value > most:
+        raise argparse.ArgumentTypeError(f"at most {most} on this machine ({os.cpu_count() or 1} cores, "
+                                         f"4 per core), not {text}")
+    return value
 
 
 def _top_k(text: str) -> int:
