@@ -23,7 +23,7 @@ def held_changes(monkeypatch):
 
         def held(self, *args, _real=real, **kwargs):
             threads.append(threading.get_ident())
-            gate.wait(3)
+            gate.wait(30)  # (always set by the test; 3 s could run out under load)
             return _real(self, *args, **kwargs)
 
         monkeypatch.setattr(Project, name, held)

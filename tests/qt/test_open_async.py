@@ -21,7 +21,7 @@ def gated_open(monkeypatch):
 
     def held(*args, **kwargs):
         threads.append(threading.get_ident())
-        gate.wait(3)
+        gate.wait(30)  # (always set by the test; 3 s ran out under load before its checks)
         project = real(*args, **kwargs)
         made.append(project)
         return project
